@@ -1,0 +1,61 @@
+import { TruncatedError } from './byte-reader.js';
+
+/**
+ * An MSB-first bit reader for codec headers (SPS, AudioSpecificConfig, PSM fields),
+ * with Exp-Golomb codes (H.264 section 9.1). Reading past the end throws TruncatedError.
+ */
+export class BitReader {
+  private bitPos = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  get bitsLeft(): number {
+    return this.bytes.byteLength * 8 - this.bitPos;
+  }
+
+  get position(): number {
+    return this.bitPos;
+  }
+
+  bit(): number {
+    if (this.bitPos >= this.bytes.byteLength * 8) throw new TruncatedError(1, 0, 'bits');
+    const byte = this.bytes[this.bitPos >> 3]!;
+    const v = (byte >> (7 - (this.bitPos & 7))) & 1;
+    this.bitPos++;
+    return v;
+  }
+
+  bool(): boolean {
+    return this.bit() === 1;
+  }
+
+  /** Up to 32 bits, unsigned. Uses arithmetic, not shifts, so 32-bit values stay positive. */
+  bits(n: number): number {
+    if (n > 32) throw new RangeError(`bits(${n}): at most 32`);
+    if (this.bitsLeft < n) throw new TruncatedError(n, this.bitsLeft, 'bits');
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 2 + this.bit();
+    return v;
+  }
+
+  skipBits(n: number): void {
+    if (this.bitsLeft < n) throw new TruncatedError(n, this.bitsLeft, 'bits');
+    this.bitPos += n;
+  }
+
+  /** Unsigned Exp-Golomb, ue(v). */
+  ue(): number {
+    let zeros = 0;
+    while (this.bit() === 0) {
+      // A valid ue(v) in any header we parse fits in 32 bits.
+      if (++zeros > 31) throw new RangeError('exp-golomb code too long');
+    }
+    return zeros === 0 ? 0 : 2 ** zeros - 1 + this.bits(zeros);
+  }
+
+  /** Signed Exp-Golomb, se(v). */
+  se(): number {
+    const k = this.ue();
+    return k % 2 === 1 ? (k + 1) / 2 : -(k / 2);
+  }
+}
