@@ -1,8 +1,10 @@
 import { TruncatedError } from './byte-reader.js';
+import { CodecError } from './errors.js';
 
 /**
  * An MSB-first bit reader for codec headers (SPS, AudioSpecificConfig, PSM fields),
- * with Exp-Golomb codes (H.264 section 9.1). Reading past the end throws TruncatedError.
+ * with Exp-Golomb codes (H.264 section 9.1). Reading past the end throws TruncatedError;
+ * an Exp-Golomb code longer than 32 bits (garbage input) throws CodecError EXP_GOLOMB_OVERFLOW.
  */
 export class BitReader {
   private bitPos = 0;
@@ -48,7 +50,7 @@ export class BitReader {
     let zeros = 0;
     while (this.bit() === 0) {
       // A valid ue(v) in any header we parse fits in 32 bits.
-      if (++zeros > 31) throw new RangeError('exp-golomb code too long');
+      if (++zeros > 31) throw new CodecError('EXP_GOLOMB_OVERFLOW', 'exp-golomb code longer than 32 bits');
     }
     return zeros === 0 ? 0 : 2 ** zeros - 1 + this.bits(zeros);
   }
@@ -56,6 +58,7 @@ export class BitReader {
   /** Signed Exp-Golomb, se(v). */
   se(): number {
     const k = this.ue();
-    return k % 2 === 1 ? (k + 1) / 2 : -(k / 2);
+    // `0 - x` rather than `-x`: se(v) of codeNum 0 is +0, not -0.
+    return k % 2 === 1 ? (k + 1) / 2 : 0 - k / 2;
   }
 }

@@ -1,0 +1,95 @@
+import type { Track } from '@sluice/codec';
+import type { MediaSource } from '@sluice/core';
+import type { StreamProxy } from '../proxy/stream-proxy.js';
+
+/** ZLMediaKit's CodecId numbering, which platforms switch on. */
+const ZLM_CODEC_ID: Record<Track['codec'], number> = { h264: 0, h265: 1, aac: 2, pcma: 3, pcmu: 4 };
+const ZLM_CODEC_NAME: Record<Track['codec'], string> = {
+  h264: 'H264',
+  h265: 'H265',
+  aac: 'mpeg4-generic',
+  pcma: 'PCMA',
+  pcmu: 'PCMU',
+};
+
+export function trackInfo(track: Track): Record<string, unknown> {
+  const common = {
+    codec_id: ZLM_CODEC_ID[track.codec],
+    codec_id_name: ZLM_CODEC_NAME[track.codec],
+    codec_type: track.kind === 'video' ? 0 : 1,
+    codec_string: track.codecString,
+    ready: true,
+  };
+  return track.kind === 'video'
+    ? { ...common, width: track.width, height: track.height }
+    : { ...common, sample_rate: track.sampleRate, channels: track.channels, sample_bit: 16 };
+}
+
+/** The ZLMediaKit "origin types"; Sluice uses pull (4) for proxies and rtp_push (3) for RTP servers. */
+export const OriginType = { Unknown: 0, RtmpPush: 1, RtspPush: 2, RtpPush: 3, Pull: 4 } as const;
+const ORIGIN_TYPE_NAME: Record<number, string> = { 0: 'unknown', 1: 'rtmp_push', 2: 'rtsp_push', 3: 'rtp_push', 4: 'pull' };
+
+/** One getMediaList entry (ZLMediaKit lists one per output schema; Sluice's outputs are fMP4). */
+export function mediaInfo(source: MediaSource, schema: string, proxy?: StreamProxy): Record<string, unknown> {
+  const now = Date.now();
+  const originType = proxy ? OriginType.Pull : OriginType.Unknown;
+  return {
+    vhost: source.key.vhost,
+    app: source.key.app,
+    stream: source.key.stream,
+    schema,
+    originType,
+    originTypeStr: ORIGIN_TYPE_NAME[originType],
+    originUrl: proxy ? maskUrl(proxy.spec.url) : '',
+    readerCount: source.viewerCount,
+    totalReaderCount: source.viewerCount,
+    aliveSecond: Math.floor((now - source.createdAt) / 1000),
+    createStamp: Math.floor(source.createdAt / 1000),
+    bytesIn: source.stats.bytesIn,
+    framesIn: source.stats.framesIn,
+    droppedFrames: source.stats.droppedFrames,
+    tracks: source.tracks.map(trackInfo),
+  };
+}
+
+/** Hides the password of `scheme://user:password@host/...` in anything we show or log. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
+}
+
+export function proxyInfo(proxy: StreamProxy): Record<string, unknown> {
+  const s = proxy.spec;
+  return {
+    key: proxy.keyString,
+    vhost: s.vhost,
+    app: s.app,
+    stream: s.stream,
+    url: maskUrl(s.url),
+    state: proxy.state,
+    status: proxy.state === 'playing' ? 0 : -1,
+    lastError: proxy.lastError ?? null,
+    consecutiveFailures: proxy.consecutiveFailures,
+    rePullCount: proxy.rePullCount,
+    nextRetryAt: proxy.nextRetryAt ? new Date(proxy.nextRetryAt).toISOString() : null,
+    liveSecs: proxy.playingSince ? Math.floor((Date.now() - proxy.playingSince) / 1000) : 0,
+    bytesIn: proxy.bytesIn,
+    readerCount: proxy.viewerCount,
+    totalReaderCount: proxy.viewerCount,
+    createStamp: Math.floor(proxy.createdAt / 1000),
+    options: {
+      retry_count: s.retryCount,
+      timeout_sec: s.timeoutSec,
+      rtp_type: s.rtpType,
+      on_demand: s.onDemand,
+      enable_fmp4: s.enableFmp4,
+      enable_hls: s.enableHls,
+      media_timeout_ms: s.mediaTimeoutMs,
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import type { MediaFrame, Track } from '@sluice/codec';
+import { Fanout, type FanoutSubscriber, type FanoutSubscription, type FrameReader, type MediaSource } from '@sluice/core';
+import { Fragment, initSegment } from '@sluice/fmp4';
+
+/**
+ * One fMP4 fragment as fanned out to viewers. Built once per stream and shared
+ * by every viewer; `init` is the init segment it belongs to, so a viewer that
+ * sees a new one (codec parameters changed upstream) writes it first.
+ */
+export interface Fmp4Chunk {
+  readonly init: Uint8Array;
+  readonly buffers: readonly Uint8Array[];
+  readonly byteLength: number;
+  /** A point a viewer may start at: a video keyframe, or any frame of an audio-only stream. */
+  readonly syncPoint: boolean;
+  /** The frame's arrival time (ms, performance.now()), for delay measurements. */
+  readonly receivedAt: number;
+  /** Filled on first use by message-based outputs (WebSocket), then shared. */
+  joined?: Buffer;
+}
+
+export function joinChunk(chunk: Fmp4Chunk): Buffer {
+  if (!chunk.joined) chunk.joined = Buffer.concat(chunk.buffers);
+  return chunk.joined;
+}
+
+export interface Fmp4StreamOptions {
+  maxPendingBytes: number;
+}
+
+/**
+ * The fMP4 output of one MediaSource: one fragment per frame (lowest delay),
+ * muxed once and fanned out to all viewers through a Fanout with its own GOP
+ * cache, so a viewer joins at the latest keyframe.
+ *
+ * Sample durations: a live frame's duration is unknown until the next frame
+ * arrives. Waiting would add a frame of delay; instead each sample gets the
+ * track's previous frame interval, and each fragment's tfdt carries the exact
+ * decode time, so an estimate never accumulates into drift.
+ */
+export class Fmp4Stream implements FrameReader {
+  private readonly fanout: Fanout<Fmp4Chunk>;
+  private init: Uint8Array | undefined;
+  private tracks: readonly Track[] = [];
+  private hasVideo = false;
+  private sequence = 0;
+  private readonly lastDts = new Map<number, number>();
+  private readonly lastDuration = new Map<number, number>();
+  private subscription: FanoutSubscription | undefined;
+
+  constructor(
+    private readonly source: MediaSource,
+    options: Fmp4StreamOptions,
+    private readonly onIdle: () => void,
+  ) {
+    this.fanout = new Fanout<Fmp4Chunk>({
+      isSyncPoint: (c) => c.syncPoint,
+      sizeOf: (c) => c.byteLength,
+      maxPendingBytes: options.maxPendingBytes,
+      gopCacheMaxBytes: 32 * 1024 * 1024,
+      gopCacheMaxItems: 4000,
+    });
+    this.subscription = source.addReader(this);
+  }
+
+  get viewerCount(): number {
+    return this.fanout.subscriberCount;
+  }
+
+  get droppedTotal(): number {
+    return this.fanout.droppedTotal;
+  }
+
+  /** Adds a viewer; it receives the cached GOP at once (each chunk carries its init segment). */
+  subscribe(viewer: FanoutSubscriber<Fmp4Chunk>): FanoutSubscription {
+    const sub = this.fanout.subscribe(viewer);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      sub.release();
+      if (this.fanout.subscriberCount === 0) this.close();
+    };
+    return {
+      release,
+      [Symbol.dispose]: release,
+      get dropped() {
+        return sub.dropped;
+      },
+    };
+  }
+
+  onTracks(tracks: readonly Track[]): void {
+    this.tracks = tracks;
+    this.hasVideo = tracks.some((t) => t.kind === 'video');
+    this.init = initSegment(tracks);
+    this.lastDts.clear();
+    this.lastDuration.clear();
+    this.fanout.clearCache();
+  }
+
+  onFrame(frame: MediaFrame): void {
+    const init = this.init;
+    if (!init) return;
+    const track = this.trackById(frame.trackId);
+    if (!track) return;
+    const previous = this.lastDts.get(frame.trackId);
+    let duration = this.lastDuration.get(frame.trackId) ?? defaultDuration(track);
+    if (previous !== undefined && frame.dts > previous) {
+      duration = frame.dts - previous;
+      this.lastDuration.set(frame.trackId, duration);
+    }
+    this.lastDts.set(frame.trackId, frame.dts);
+    const fragment = new Fragment(++this.sequence, [
+      { track, samples: [{ duration, dts: frame.dts, pts: frame.pts, keyframe: frame.keyframe, data: frame.data }] },
+    ]);
+    const buffers = fragment.toBuffers();
+    this.fanout.push({
+      init,
+      buffers,
+      byteLength: fragment.byteLength(),
+      syncPoint: frame.kind === 'video' ? frame.keyframe : !this.hasVideo,
+      receivedAt: performance.now(),
+    });
+  }
+
+  onClose(): void {
+    this.close();
+  }
+
+  pendingBytes(): number {
+    return 0;
+  }
+
+  private trackById(id: number): Track | undefined {
+    for (const t of this.tracks) if (t.id === id) return t;
+    return undefined;
+  }
+
+  private close(): void {
+    if (!this.subscription) return;
+    this.subscription.release();
+    this.subscription = undefined;
+    this.onIdle();
+  }
+}
+
+function defaultDuration(track: Track): number {
+  // Until a second frame shows the real interval: 25 fps video, 1024-sample AAC, 20 ms G.711.
+  if (track.kind === 'video') return Math.round(track.timescale / 25);
+  return track.codec === 'aac' ? 1024 : Math.round(track.timescale / 50);
+}
+
+/** One shared Fmp4Stream per MediaSource, created on the first viewer and dropped after the last. */
+export class Fmp4Streams {
+  private readonly streams = new Map<MediaSource, Fmp4Stream>();
+
+  constructor(private readonly options: Fmp4StreamOptions) {}
+
+  for(source: MediaSource): Fmp4Stream {
+    let s = this.streams.get(source);
+    if (!s) {
+      s = new Fmp4Stream(source, this.options, () => this.streams.delete(source));
+      this.streams.set(source, s);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,45 @@
+import type { MediaSource } from '@sluice/core';
+import type { FanoutSubscriber } from '@sluice/core';
+import type { WebSocket } from 'ws';
+import { joinChunk, type Fmp4Chunk, type Fmp4Streams } from './fmp4-stream.js';
+
+/** WebSocket fMP4: the init segment, then one binary message per fragment. */
+class WsViewer implements FanoutSubscriber<Fmp4Chunk> {
+  private lastInit: Uint8Array | undefined;
+
+  constructor(private readonly ws: WebSocket) {}
+
+  deliver(chunk: Fmp4Chunk): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (chunk.init !== this.lastInit) {
+      this.lastInit = chunk.init;
+      this.ws.send(chunk.init, { binary: true });
+    }
+    // A message needs one buffer: joined once per fragment and shared by all WebSocket viewers.
+    this.ws.send(joinChunk(chunk), { binary: true });
+  }
+
+  pendingBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+}
+
+export function serveWsFmp4(ws: WebSocket, source: MediaSource, streams: Fmp4Streams, remoteAddress?: string): void {
+  const handle = source.addViewer({ protocol: 'ws-fmp4', remoteAddress });
+  const subscription = streams.for(source).subscribe(new WsViewer(ws));
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    subscription.release();
+    handle.release();
+    source.off('close', onSourceClose);
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000, 'stream closed');
+  };
+  const onSourceClose = (): void => end();
+  source.on('close', onSourceClose);
+  ws.on('close', end);
+  ws.on('error', end);
+  // Viewers send nothing; anything they do send is ignored.
+  ws.on('message', () => undefined);
+}

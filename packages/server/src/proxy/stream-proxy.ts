@@ -1,0 +1,323 @@
+import { EventEmitter } from 'node:events';
+import type { MediaFrame, Track } from '@sluice/codec';
+import type { MediaSource, StreamKey, StreamRegistry } from '@sluice/core';
+import { streamKeyString } from '@sluice/core';
+import type { Logger } from '../log.js';
+import { RateLimitedLog } from '../log.js';
+import type { IngestSink, PullSource } from '../sources/pull-source.js';
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { assertTransition, type ProxyState } from './state.js';
+import { Timeline } from './timeline.js';
+
+/** What a proxy was asked to do; this is what gets persisted. */
+export interface ProxySpec {
+  readonly vhost: string;
+  readonly app: string;
+  readonly stream: string;
+  readonly url: string;
+  /** -1 retry forever, 0 never, N: give up after N consecutive failed retries. */
+  readonly retryCount: number;
+  /** Bound on connect + play of one attempt. */
+  readonly timeoutSec: number;
+  /** RTSP transport: 0 TCP, 1 UDP. */
+  readonly rtpType: number;
+  readonly onDemand: boolean;
+  readonly enableFmp4: boolean;
+  readonly enableHls: boolean;
+  readonly mediaTimeoutMs: number;
+  readonly backoff: BackoffPolicy;
+}
+
+export interface StreamProxyDeps {
+  /** The proxy registers its stream here while it runs (from start until idle or stopped). */
+  readonly registry: StreamRegistry;
+  readonly pull: PullSource;
+  readonly log: Logger;
+}
+
+export interface StreamProxyEvents {
+  state: [to: ProxyState, from: ProxyState, reason: string | undefined];
+}
+
+/** The upstream sent nothing for too long: treated like a dropped connection. */
+export class MediaTimeoutError extends Error {
+  override readonly name = 'MediaTimeoutError';
+}
+export class ConnectTimeoutError extends Error {
+  override readonly name = 'ConnectTimeoutError';
+}
+
+/**
+ * Supervises one upstream pull: runs sessions of its PullSource, declares the
+ * upstream dead (error, end, connect timeout, media timeout), retries with
+ * backoff, and can be stopped in every state with no attempt afterwards.
+ */
+export class StreamProxy extends EventEmitter<StreamProxyEvents> {
+  readonly key: StreamKey;
+  readonly keyString: string;
+  readonly createdAt = Date.now();
+  state: ProxyState = 'idle';
+  lastError: string | undefined;
+  /** Failed attempts since the last time media flowed. */
+  consecutiveFailures = 0;
+  /** Sessions started after the first one (ZLMediaKit's rePullCount). */
+  rePullCount = 0;
+  nextRetryAt: number | undefined;
+  playingSince: number | undefined;
+  bytesIn = 0;
+
+  private loop: Promise<void> | undefined;
+  private controller: AbortController | undefined;
+  private currentSource: MediaSource | undefined;
+  private sessions = 0;
+  private readonly timeline = new Timeline();
+  private readonly retryLog: RateLimitedLog;
+
+  constructor(
+    readonly spec: ProxySpec,
+    private readonly deps: StreamProxyDeps,
+  ) {
+    super();
+    this.key = { vhost: spec.vhost, app: spec.app, stream: spec.stream };
+    this.keyString = streamKeyString(this.key);
+    this.retryLog = new RateLimitedLog(deps.log, 60_000);
+  }
+
+  /**
+   * The stream while the proxy runs. It stays registered through retries, so
+   * viewers stay connected across an upstream outage; it goes away when the
+   * proxy returns to idle or stops.
+   */
+  get source(): MediaSource | undefined {
+    return this.currentSource;
+  }
+
+  /** Viewers of the stream right now. */
+  get viewerCount(): number {
+    return this.currentSource?.viewerCount ?? 0;
+  }
+
+  /** True between start() and the next idle/stop/failed. */
+  get running(): boolean {
+    return this.loop !== undefined;
+  }
+
+  /** Starts pulling (from idle or failed). No-op when already running or stopped. */
+  start(): void {
+    if (this.loop || this.state === 'stopped') return;
+    const controller = new AbortController();
+    this.controller = controller;
+    this.currentSource ??= this.deps.registry.get(this.key) ?? this.deps.registry.create(this.key);
+    this.loop = this.run(controller.signal).finally(() => {
+      if (this.controller === controller) {
+        this.controller = undefined;
+        this.loop = undefined;
+      }
+    });
+  }
+
+  /**
+   * Stops in any state: aborts a pending connect or a playing session, cancels
+   * a retry timer, closes the stream, and resolves once the session's sockets
+   * are closed. No attempt follows.
+   */
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.state === 'stopped') return;
+    const loop = this.halt(reason);
+    this.transition('stopped', reason);
+    await loop;
+  }
+
+  /** Back to idle (on-demand: nobody watches): like stop, but start() may run it again. */
+  async goIdle(reason: string): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'idle') return;
+    const loop = this.halt(reason);
+    this.transition('idle', reason);
+    await loop;
+  }
+
+  /** Aborts the running loop and closes the stream; returns the loop to await. */
+  private halt(reason: string): Promise<void> | undefined {
+    const loop = this.loop;
+    this.controller?.abort(new Error(reason));
+    this.controller = undefined;
+    this.loop = undefined;
+    this.closeSource(reason);
+    return loop;
+  }
+
+  private closeSource(reason: string): void {
+    const source = this.currentSource;
+    this.currentSource = undefined;
+    if (source && this.deps.registry.get(this.key) === source) this.deps.registry.remove(this.key, reason);
+    else source?.close(reason);
+  }
+
+  /** Resolves with the outcome of the current attempt: 'playing', or the error that ended it. */
+  waitForOutcome(timeoutMs: number): Promise<{ ok: true } | { ok: false; error: string }> {
+    if (this.state === 'playing') return Promise.resolve({ ok: true });
+    return new Promise((resolve) => {
+      const done = (result: { ok: true } | { ok: false; error: string }): void => {
+        clearTimeout(timer);
+        this.off('state', onState);
+        resolve(result);
+      };
+      const onState = (to: ProxyState): void => {
+        if (to === 'playing') done({ ok: true });
+        else if (to === 'retrying' || to === 'failed' || to === 'stopped' || to === 'idle') {
+          done({ ok: false, error: this.lastError ?? to });
+        }
+      };
+      const timer = setTimeout(() => done({ ok: false, error: `no media within ${timeoutMs} ms` }), timeoutMs);
+      this.on('state', onState);
+    });
+  }
+
+  private transition(to: ProxyState, reason?: string): void {
+    const from = this.state;
+    if (from === to) return;
+    assertTransition(from, to);
+    this.state = to;
+    if (to !== 'retrying') this.nextRetryAt = undefined;
+    if (to === 'playing') this.playingSince = Date.now();
+    else if (from === 'playing') this.playingSince = undefined;
+    this.emit('state', to, from, reason);
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.transition('connecting');
+      if (this.sessions++ > 0) this.rePullCount++;
+      let error: Error;
+      try {
+        await this.runSession(signal);
+        error = new Error('upstream ended');
+      } catch (err) {
+        error = err as Error;
+      }
+      if (signal.aborted) return;
+      this.consecutiveFailures++;
+      this.lastError = error.message;
+      const retries = this.spec.retryCount;
+      if (retries >= 0 && this.consecutiveFailures > retries) {
+        this.deps.log.warn('proxy failed, no retries left', { err: error.message, failures: this.consecutiveFailures });
+        this.halt(error.message);
+        this.transition('failed', error.message);
+        return;
+      }
+      const delay = backoffDelay(this.spec.backoff, this.consecutiveFailures);
+      this.nextRetryAt = Date.now() + delay;
+      this.retryLog.log('warn', 'upstream lost, retrying', { err: error.message, retryInMs: delay });
+      this.transition('retrying', error.message);
+      await abortableSleep(delay, signal);
+    }
+  }
+
+  /** One upstream session, bounded by the connect timeout and the media timeout. */
+  private async runSession(outer: AbortSignal): Promise<void> {
+    const session = new AbortController();
+    const onOuterAbort = (): void => session.abort(outer.reason);
+    outer.addEventListener('abort', onOuterAbort, { once: true });
+    let watchdogError: Error | undefined;
+    const fail = (err: Error): void => {
+      watchdogError ??= err;
+      session.abort(err);
+    };
+    const source = this.currentSource;
+    if (!source) throw new Error('proxy has no stream');
+    const sink = this.sessionSink(source, () => {
+      if (outer.aborted) return;
+      this.consecutiveFailures = 0;
+      this.lastError = undefined;
+      this.transition('playing');
+    });
+    const connectTimer = setTimeout(
+      () => fail(new ConnectTimeoutError(`no media within ${this.spec.timeoutSec} s of connecting`)),
+      this.spec.timeoutSec * 1000,
+    );
+    const mediaTimeout = this.spec.mediaTimeoutMs;
+    const watchdog = setInterval(
+      () => {
+        if (this.state !== 'playing') return;
+        const idle = Date.now() - sink.lastFrameAt;
+        if (idle > mediaTimeout) fail(new MediaTimeoutError(`no media for ${mediaTimeout} ms`));
+      },
+      Math.max(50, Math.min(1000, mediaTimeout / 4)),
+    );
+    sink.onPlaying = () => clearTimeout(connectTimer);
+    try {
+      await this.deps.pull({
+        url: this.spec.url,
+        signal: session.signal,
+        timeoutMs: this.spec.timeoutSec * 1000,
+        sink,
+        rtpType: this.spec.rtpType,
+        addBytesIn: (n) => {
+          this.bytesIn += n;
+        },
+      });
+    } catch (err) {
+      throw watchdogError ?? err;
+    } finally {
+      clearTimeout(connectTimer);
+      clearInterval(watchdog);
+      outer.removeEventListener('abort', onOuterAbort);
+      session.abort(new Error('session over'));
+    }
+    if (watchdogError) throw watchdogError;
+  }
+
+  /**
+   * The sink one session writes into: rebases timestamps onto the stream's
+   * timeline and holds back video until the session's first keyframe, so
+   * viewers that stayed connected never get frames they cannot decode.
+   */
+  private sessionSink(
+    source: MediaSource,
+    onFirstMedia: () => void,
+  ): IngestSink & { lastFrameAt: number; onPlaying?: () => void } {
+    this.timeline.beginSession();
+    const timeline = this.timeline;
+    let started = false;
+    let sawKeyframe = false;
+    let hasVideo = false;
+    const sink = {
+      lastFrameAt: Date.now(),
+      onPlaying: undefined as (() => void) | undefined,
+      setTracks(tracks: readonly Track[]): void {
+        hasVideo = tracks.some((t) => t.kind === 'video');
+        source.setTracks(tracks);
+      },
+      pushFrame(frame: MediaFrame): void {
+        sink.lastFrameAt = Date.now();
+        if (!sawKeyframe) {
+          if (hasVideo && !(frame.kind === 'video' && frame.keyframe)) return;
+          sawKeyframe = true;
+        }
+        const track = source.tracks.find((t) => t.id === frame.trackId);
+        if (!track) return;
+        const offset = timeline.offsetFor(frame.dts, track.timescale);
+        source.pushFrame(offset === 0 ? frame : { ...frame, dts: frame.dts + offset, pts: frame.pts + offset });
+        if (!started && source.ready) {
+          started = true;
+          sink.onPlaying?.();
+          onFirstMedia();
+        }
+      },
+    };
+    return sink;
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
