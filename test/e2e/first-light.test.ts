@@ -13,6 +13,7 @@ import { startRelay, type Relay } from '../helpers/relay.js';
 import { httpViewer, wsViewer } from '../helpers/viewers.js';
 import { countVideoFrames, probeStreams } from '../helpers/ffprobe.js';
 import { stopAll } from '../helpers/child.js';
+import { waitUntil, withTimeout } from '../helpers/wait.js';
 
 let nginx: NginxRtmp;
 let relay: Relay;
@@ -30,16 +31,6 @@ afterAll(async () => {
   await stopAll();
   await nginx?.stop();
 });
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('RTMP pull to fMP4 viewers', () => {
   it('pulls, serves, and stops cleanly', async () => {
@@ -104,7 +95,7 @@ describe('RTMP pull to fMP4 viewers', () => {
     // Deleting the proxy ends all three viewers and the upstream connection.
     expect(await relay.api('delStreamProxy', { key: '__defaultVhost__/live/cam' })).toEqual({ code: 0, data: { flag: true } });
     await Promise.all([a.ended, b.ended, w.ended].map((p) => withTimeout(p, 5000, 'viewer to end')));
-    await waitFor('nginx to show no subscriber', async () => ((await nginx.subscribers('live', 'src')) === 0 ? true : undefined), 10_000);
+    await waitUntil('nginx to show no subscriber', async () => (await nginx.subscribers('live', 'src')) === 0, 10_000);
     expect(await relay.api('isMediaOnline', { app: 'live', stream: 'cam' })).toEqual({ code: 0, online: false });
     expect((await relay.api('listStreamProxy', {})).data).toEqual([]);
   }, 90_000);
@@ -125,6 +116,3 @@ describe('RTMP pull to fMP4 viewers', () => {
   }, 60_000);
 });
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out waiting for ${what}`)), ms))]);
-}

@@ -1,0 +1,227 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StreamRegistry } from '@sluice/core';
+import { Logger } from '../src/log.js';
+import { ProxyManager, ProxyConflictError } from '../src/proxy/manager.js';
+import type { ProxySpec } from '../src/proxy/stream-proxy.js';
+import type { ProxyState } from '../src/proxy/state.js';
+import type { ProxyStore } from '../src/store/proxy-store.js';
+import { FakeUpstream } from './fake-source.js';
+
+class MemoryStore implements ProxyStore {
+  readonly specs = new Map<string, ProxySpec>();
+  async load(): Promise<ProxySpec[]> {
+    return [...this.specs.values()];
+  }
+  async put(spec: ProxySpec): Promise<void> {
+    this.specs.set(`${spec.vhost}/${spec.app}/${spec.stream}`, spec);
+  }
+  async delete(key: string): Promise<void> {
+    this.specs.delete(key);
+  }
+}
+
+const quiet = new Logger({ level: 'error' });
+
+function spec(overrides: Partial<ProxySpec> = {}): ProxySpec {
+  return {
+    vhost: '__defaultVhost__',
+    app: 'live',
+    stream: 'cam',
+    url: 'rtmp://upstream.invalid/live/cam',
+    retryCount: -1,
+    timeoutSec: 2,
+    rtpType: 0,
+    onDemand: false,
+    enableFmp4: true,
+    enableHls: false,
+    mediaTimeoutMs: 300,
+    backoff: { initialMs: 20, factor: 2, maxMs: 80, jitter: 0 },
+    ...overrides,
+  };
+}
+
+let managers: ProxyManager[] = [];
+function setup(): { upstream: FakeUpstream; manager: ProxyManager; registry: StreamRegistry; store: MemoryStore } {
+  const upstream = new FakeUpstream();
+  const registry = new StreamRegistry();
+  const store = new MemoryStore();
+  const manager = new ProxyManager(registry, new Map([['rtmp', upstream.pull]]), store, quiet);
+  managers.push(manager);
+  return { upstream, manager, registry, store };
+}
+afterEach(async () => {
+  for (const m of managers) await m.shutdown('test over');
+  managers = [];
+});
+
+function states(manager: ProxyManager): ProxyState[] {
+  const seen: ProxyState[] = [];
+  manager.on('state', (_p, to) => seen.push(to));
+  return seen;
+}
+
+/** Resolves when any proxy of the manager is in `state` (now or later). */
+function waitForState(manager: ProxyManager, state: ProxyState, timeoutMs = 3000): Promise<void> {
+  if (manager.list().some((p) => p.state === state)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no ${state} within ${timeoutMs} ms`)), timeoutMs);
+    const on = (_p: unknown, to: ProxyState): void => {
+      if (to !== state) return;
+      clearTimeout(t);
+      manager.off('state', on);
+      resolve();
+    };
+    manager.on('state', on);
+  });
+}
+
+describe('stream proxy lifecycle', () => {
+  it('connects, plays, and registers its stream', async () => {
+    const { upstream, manager, registry } = setup();
+    upstream.fallback = 'play';
+    const seen = states(manager);
+    const { proxy } = await manager.add(spec());
+    expect(await proxy.waitForOutcome(2000)).toEqual({ ok: true });
+    expect(seen).toEqual(['connecting', 'playing']);
+    expect(registry.get(proxy.key)?.ready).toBe(true);
+    expect(proxy.bytesIn).toBeGreaterThan(0);
+  });
+
+  it('retries with backoff and recovers: playing → retrying → playing, stream stays registered', async () => {
+    const { upstream, manager, registry } = setup();
+    upstream.behaviours = ['play-then-stall', 'fail', 'play'];
+    const seen = states(manager);
+    const { proxy } = await manager.add(spec());
+    await proxy.waitForOutcome(2000);
+    const source = registry.get(proxy.key);
+    await upstream.waitForAttempts(3, 5000);
+    await waitForState(manager, 'playing');
+    expect(proxy.state).toBe('playing');
+    expect(seen).toEqual(['connecting', 'playing', 'retrying', 'connecting', 'retrying', 'connecting', 'playing']);
+    expect(registry.get(proxy.key)).toBe(source); // the same stream object: viewers stayed attached
+    expect(proxy.rePullCount).toBe(2);
+    expect(proxy.consecutiveFailures).toBe(0);
+  });
+
+  it('declares the upstream dead after media_timeout_ms without media', async () => {
+    const { upstream, manager } = setup();
+    upstream.behaviours = ['play-then-stall'];
+    upstream.fallback = 'hang';
+    const { proxy } = await manager.add(spec({ mediaTimeoutMs: 200 }));
+    await waitForState(manager, 'retrying');
+    expect(proxy.lastError).toMatch(/no media for 200 ms/);
+  });
+
+  it.each([
+    [0, 1],
+    [2, 3],
+  ])('retry_count=%i gives up after %i attempts with state failed', async (retryCount, attempts) => {
+    const { upstream, manager } = setup();
+    const { proxy } = await manager.add(spec({ retryCount }));
+    await waitForState(manager, 'failed');
+    expect(upstream.attempts).toBe(attempts);
+    expect(proxy.lastError).toMatch(/ECONNREFUSED/);
+    expect(proxy.consecutiveFailures).toBe(attempts);
+  });
+
+  it('a connect that never completes times out and retries', async () => {
+    const { upstream, manager } = setup();
+    upstream.fallback = 'hang';
+    const { proxy } = await manager.add(spec({ timeoutSec: 0.2 }));
+    await waitForState(manager, 'retrying');
+    expect(proxy.lastError).toMatch(/no media within 0.2 s/);
+  });
+
+  it.each(['connecting', 'retrying', 'playing', 'idle'] as const)(
+    'delete while %s stops it with no attempt afterwards',
+    async (when) => {
+      const { upstream, manager, registry } = setup();
+      upstream.fallback = when === 'playing' ? 'play' : when === 'connecting' ? 'hang' : 'fail';
+      const { proxy } = await manager.add(
+        spec({ onDemand: when === 'idle', backoff: { initialMs: 100, factor: 1, maxMs: 100, jitter: 0 } }),
+      );
+      if (when !== 'idle') await waitForState(manager, when);
+      expect(proxy.state).toBe(when);
+      const before = upstream.attempts;
+      expect(await manager.remove(proxy.keyString)).toBe(true);
+      expect(proxy.state).toBe('stopped');
+      expect(registry.get(proxy.key)).toBeUndefined();
+      // Every session's signal is aborted: no socket stays open.
+      expect(upstream.contexts.every((c) => c.signal.aborted)).toBe(true);
+      // Longer than any backoff: no attempt follows.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(upstream.attempts).toBe(before);
+    },
+  );
+});
+
+describe('idempotent add', () => {
+  it('the same add twice, and ten concurrent ones, leave one proxy', async () => {
+    const { upstream, manager } = setup();
+    upstream.fallback = 'play';
+    const first = await manager.add(spec());
+    const again = await manager.add(spec());
+    expect(again.created).toBe(false);
+    expect(again.proxy).toBe(first.proxy);
+    const many = await Promise.all(Array.from({ length: 10 }, () => manager.add(spec({ stream: 'other' }))));
+    expect(many.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(many.map((r) => r.proxy)).size).toBe(1);
+    expect(manager.size).toBe(2);
+  });
+
+  it('a different URL is refused naming the existing one; force replaces it', async () => {
+    const { upstream, manager, store } = setup();
+    upstream.fallback = 'play';
+    await manager.add(spec());
+    await expect(manager.add(spec({ url: 'rtmp://elsewhere.invalid/live/x' }))).rejects.toThrow(ProxyConflictError);
+    await expect(manager.add(spec({ url: 'rtmp://elsewhere.invalid/live/x' }))).rejects.toThrow(
+      'already exists with url rtmp://upstream.invalid/live/cam',
+    );
+    const replaced = await manager.add(spec({ url: 'rtmp://elsewhere.invalid/live/x' }), { force: true });
+    expect(replaced.created).toBe(true);
+    expect(manager.get(replaced.proxy.keyString)?.spec.url).toBe('rtmp://elsewhere.invalid/live/x');
+    expect([...store.specs.values()].map((s) => s.url)).toEqual(['rtmp://elsewhere.invalid/live/x']);
+  });
+});
+
+describe('on-demand', () => {
+  it('stays idle until started, returns to idle, and starts again', async () => {
+    const { upstream, manager, registry } = setup();
+    upstream.fallback = 'play';
+    const { proxy } = await manager.add(spec({ onDemand: true }));
+    expect(proxy.state).toBe('idle');
+    expect(upstream.attempts).toBe(0);
+    proxy.start();
+    await registry.waitReady(proxy.key, { timeoutMs: 2000 });
+    await proxy.goIdle('no viewers');
+    expect(proxy.state).toBe('idle');
+    expect(registry.get(proxy.key)).toBeUndefined();
+    expect(upstream.contexts[0]!.signal.aborted).toBe(true);
+    proxy.start();
+    await registry.waitReady(proxy.key, { timeoutMs: 2000 });
+    expect(upstream.attempts).toBe(2);
+  });
+});
+
+describe('persistence through the store', () => {
+  it('stores adds, forgets deletes, and restores in the desired state', async () => {
+    const { upstream, manager, store, registry } = setup();
+    upstream.fallback = 'play';
+    await manager.add(spec({ stream: 'a' }));
+    await manager.add(spec({ stream: 'b', onDemand: true }));
+    await manager.add(spec({ stream: 'c' }));
+    await manager.remove('__defaultVhost__/live/c');
+    expect([...store.specs.keys()]).toEqual(['__defaultVhost__/live/a', '__defaultVhost__/live/b']);
+    await manager.shutdown('restart');
+    expect(store.specs.size).toBe(2); // shutdown keeps them
+
+    const upstream2 = new FakeUpstream();
+    upstream2.fallback = 'play';
+    const restored = new ProxyManager(registry, new Map([['rtmp', upstream2.pull]]), store, quiet);
+    managers.push(restored);
+    expect(await restored.restore()).toBe(2);
+    expect(restored.get('__defaultVhost__/live/b')?.state).toBe('idle');
+    await registry.waitReady({ vhost: '__defaultVhost__', app: 'live', stream: 'a' }, { timeoutMs: 2000 });
+    expect(upstream2.attempts).toBe(1);
+  });
+});
