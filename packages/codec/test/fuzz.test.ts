@@ -30,9 +30,9 @@ import {
   videoTrackFromAvcC,
   videoTrackFromHvcC,
 } from '../src/index.js';
-import { ascCases } from './aac.test.js';
-import { h264SpsCases } from './h264.test.js';
-import { h265SpsCases } from './h265.test.js';
+import { ascCases } from './cases/aac.js';
+import { h264SpsCases } from './cases/h264.js';
+import { h265SpsCases } from './cases/h265.js';
 import { FIXTURES, fixture, rng } from './helpers.js';
 
 const files = readdirSync(FIXTURES);

@@ -363,6 +363,7 @@ export class RtmpPlayer extends EventEmitter<RtmpPlayerEvents> {
       if (this.state === 'closed') return;
       try {
         this.handleMessages(held);
+        this.acknowledge();
       } catch (err) {
         this.fail(toRtmpError(err));
         return;

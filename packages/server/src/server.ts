@@ -82,7 +82,7 @@ export class SluiceServer {
     const c = this.config;
     this.store = options.store ?? new FileProxyStore(resolve(c['general.dataDir']));
     this.proxies = new ProxyManager(this.registry, pullers, this.store, this.log);
-    this.fmp4 = new Fmp4Streams({ maxPendingBytes: c['proxy.maxPendingBytes'] });
+    this.fmp4 = new Fmp4Streams({ maxPendingBytes: c['proxy.maxPendingBytes'], mergeWriteMs: c['general.mergeWriteMS'] });
     this.hooks = new HookDispatcher({
       enabled: c['hook.enable'],
       mediaServerId: c['general.mediaServerId'],

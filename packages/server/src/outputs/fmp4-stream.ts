@@ -24,8 +24,24 @@ export function joinChunk(chunk: Fmp4Chunk): Buffer {
   return chunk.joined;
 }
 
+/**
+ * What the fan-out carries: one or more fragments written to a viewer in one
+ * burst (one writev). With `general.mergeWriteMS` = 0 a batch is one fragment,
+ * sent the moment its frame arrives; above 0, fragments are gathered for that
+ * long, trading that much delay for far fewer system calls per viewer. A batch
+ * never spans a keyframe: a keyframe starts a new batch, so a batch is a sync
+ * point exactly when its first fragment is.
+ */
+export interface Fmp4Batch {
+  readonly chunks: readonly Fmp4Chunk[];
+  readonly byteLength: number;
+  readonly syncPoint: boolean;
+}
+
 export interface Fmp4StreamOptions {
   maxPendingBytes: number;
+  /** Coalescing window in ms (0 = none). */
+  mergeWriteMs: number;
 }
 
 /**
@@ -39,7 +55,10 @@ export interface Fmp4StreamOptions {
  * decode time, so an estimate never accumulates into drift.
  */
 export class Fmp4Stream implements FrameReader {
-  private readonly fanout: Fanout<Fmp4Chunk>;
+  private readonly fanout: Fanout<Fmp4Batch>;
+  private pending: Fmp4Chunk[] = [];
+  private pendingBytes_ = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
   private init: Uint8Array | undefined;
   private tracks: readonly Track[] = [];
   private hasVideo = false;
@@ -50,12 +69,12 @@ export class Fmp4Stream implements FrameReader {
 
   constructor(
     private readonly source: MediaSource,
-    options: Fmp4StreamOptions,
+    private readonly options: Fmp4StreamOptions,
     private readonly onIdle: () => void,
   ) {
-    this.fanout = new Fanout<Fmp4Chunk>({
-      isSyncPoint: (c) => c.syncPoint,
-      sizeOf: (c) => c.byteLength,
+    this.fanout = new Fanout<Fmp4Batch>({
+      isSyncPoint: (b) => b.syncPoint,
+      sizeOf: (b) => b.byteLength,
       maxPendingBytes: options.maxPendingBytes,
       gopCacheMaxBytes: 32 * 1024 * 1024,
       gopCacheMaxItems: 4000,
@@ -72,7 +91,7 @@ export class Fmp4Stream implements FrameReader {
   }
 
   /** Adds a viewer; it receives the cached GOP at once (each chunk carries its init segment). */
-  subscribe(viewer: FanoutSubscriber<Fmp4Chunk>): FanoutSubscription {
+  subscribe(viewer: FanoutSubscriber<Fmp4Batch>): FanoutSubscription {
     const sub = this.fanout.subscribe(viewer);
     let released = false;
     const release = (): void => {
@@ -96,6 +115,7 @@ export class Fmp4Stream implements FrameReader {
     this.init = initSegment(tracks);
     this.lastDts.clear();
     this.lastDuration.clear();
+    this.flush();
     this.fanout.clearCache();
   }
 
@@ -114,14 +134,31 @@ export class Fmp4Stream implements FrameReader {
     const fragment = new Fragment(++this.sequence, [
       { track, samples: [{ duration, dts: frame.dts, pts: frame.pts, keyframe: frame.keyframe, data: frame.data }] },
     ]);
-    const buffers = fragment.toBuffers();
-    this.fanout.push({
+    const chunk: Fmp4Chunk = {
       init,
-      buffers,
+      buffers: fragment.toBuffers(),
       byteLength: fragment.byteLength(),
       syncPoint: frame.kind === 'video' ? frame.keyframe : !this.hasVideo,
       receivedAt: performance.now(),
-    });
+    };
+    if (this.options.mergeWriteMs <= 0) {
+      this.fanout.push({ chunks: [chunk], byteLength: chunk.byteLength, syncPoint: chunk.syncPoint });
+      return;
+    }
+    if (chunk.syncPoint) this.flush();
+    this.pending.push(chunk);
+    this.pendingBytes_ += chunk.byteLength;
+    this.flushTimer ??= setTimeout(() => this.flush(), this.options.mergeWriteMs);
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return;
+    const chunks = this.pending;
+    this.fanout.push({ chunks, byteLength: this.pendingBytes_, syncPoint: chunks[0]!.syncPoint });
+    this.pending = [];
+    this.pendingBytes_ = 0;
   }
 
   onClose(): void {
@@ -138,6 +175,9 @@ export class Fmp4Stream implements FrameReader {
   }
 
   private close(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.pending = [];
     if (!this.subscription) return;
     this.subscription.release();
     this.subscription = undefined;

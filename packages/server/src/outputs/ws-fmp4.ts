@@ -1,22 +1,24 @@
 import type { MediaSource } from '@sluice/core';
 import type { FanoutSubscriber } from '@sluice/core';
 import type { WebSocket } from 'ws';
-import { joinChunk, type Fmp4Chunk, type Fmp4Streams } from './fmp4-stream.js';
+import { joinChunk, type Fmp4Batch, type Fmp4Streams } from './fmp4-stream.js';
 
 /** WebSocket fMP4: the init segment, then one binary message per fragment. */
-class WsViewer implements FanoutSubscriber<Fmp4Chunk> {
+class WsViewer implements FanoutSubscriber<Fmp4Batch> {
   private lastInit: Uint8Array | undefined;
 
   constructor(private readonly ws: WebSocket) {}
 
-  deliver(chunk: Fmp4Chunk): void {
+  deliver(batch: Fmp4Batch): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    if (chunk.init !== this.lastInit) {
-      this.lastInit = chunk.init;
-      this.ws.send(chunk.init, { binary: true });
+    for (const chunk of batch.chunks) {
+      if (chunk.init !== this.lastInit) {
+        this.lastInit = chunk.init;
+        this.ws.send(chunk.init, { binary: true });
+      }
+      // A message needs one buffer: joined once per fragment and shared by all WebSocket viewers.
+      this.ws.send(joinChunk(chunk), { binary: true });
     }
-    // A message needs one buffer: joined once per fragment and shared by all WebSocket viewers.
-    this.ws.send(joinChunk(chunk), { binary: true });
   }
 
   pendingBytes(): number {
