@@ -6,6 +6,10 @@ import type { ProxySpec } from '../src/proxy/stream-proxy.js';
 import type { ProxyState } from '../src/proxy/state.js';
 import type { ProxyStore } from '../src/store/proxy-store.js';
 import { FakeUpstream } from './fake-source.js';
+import { HookDispatcher } from '../src/hooks/dispatcher.js';
+import { NoneReaderWatch } from '../src/proxy/none-reader.js';
+import type { FrameReader } from '@sluice/core';
+import type { MediaFrame } from '@sluice/codec';
 
 class MemoryStore implements ProxyStore {
   readonly specs = new Map<string, ProxySpec>();
@@ -223,5 +227,69 @@ describe('persistence through the store', () => {
     expect(restored.get('__defaultVhost__/live/b')?.state).toBe('idle');
     await registry.waitReady({ vhost: '__defaultVhost__', app: 'live', stream: 'a' }, { timeoutMs: 2000 });
     expect(upstream2.attempts).toBe(1);
+  });
+});
+
+describe('timestamps across a reconnect', () => {
+  it('stay monotonic when the upstream restarts its clock, and readers stay attached', async () => {
+    const { upstream, manager, registry } = setup();
+    upstream.behaviours = ['play-then-stall', 'play'];
+    const { proxy } = await manager.add(spec({ mediaTimeoutMs: 200 }));
+    await proxy.waitForOutcome(2000);
+    const dts: number[] = [];
+    let trackChanges = 0;
+    const reader: FrameReader = {
+      onTracks: () => trackChanges++,
+      onFrame: (f: MediaFrame) => dts.push(f.dts),
+      onClose: () => undefined,
+      pendingBytes: () => 0,
+    };
+    registry.get(proxy.key)!.addReader(reader);
+    await upstream.waitForAttempts(2, 5000);
+    await waitForState(manager, 'playing');
+    await new Promise((r) => setTimeout(r, 200)); // let the second session deliver a few frames
+    expect(proxy.rePullCount).toBe(1);
+    expect(dts.length).toBeGreaterThan(6);
+    for (let i = 1; i < dts.length; i++) expect(dts[i]!).toBeGreaterThan(dts[i - 1]!);
+    expect(trackChanges).toBe(1); // same parameters: no new init for the reader
+  });
+});
+
+describe('none-reader watch', () => {
+  function watch(delayMs: number) {
+    const env = setup();
+    const hooks = new HookDispatcher({
+      enabled: false, mediaServerId: 't', urls: {}, timeoutMs: 1000, retries: 0, retryDelayMs: 0, maxInFlight: 1, log: quiet,
+    });
+    const w = new NoneReaderWatch(env.registry, env.manager, hooks, delayMs, quiet);
+    return { ...env, w };
+  }
+
+  it('returns an on-demand proxy to idle after the delay, and a viewer arriving in the delay cancels it', async () => {
+    const { upstream, manager, registry, w } = watch(150);
+    upstream.fallback = 'play';
+    const { proxy } = await manager.add(spec({ onDemand: true }));
+    proxy.start();
+    const source = await registry.waitReady(proxy.key, { timeoutMs: 2000 });
+    // A viewer comes and goes, then another arrives within the delay.
+    source.addViewer({ protocol: 'test' }).release();
+    await new Promise((r) => setTimeout(r, 100));
+    const second = source.addViewer({ protocol: 'test' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(proxy.state).toBe('playing');
+    second.release();
+    await waitForState(manager, 'idle', 1000);
+    expect(registry.get(proxy.key)).toBeUndefined();
+    w.dispose();
+  });
+
+  it('keeps an always-on proxy running when nobody watches and no hook says otherwise', async () => {
+    const { upstream, manager, registry, w } = watch(50);
+    upstream.fallback = 'play';
+    const { proxy } = await manager.add(spec());
+    await registry.waitReady(proxy.key, { timeoutMs: 2000 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(proxy.state).toBe('playing');
+    w.dispose();
   });
 });
