@@ -13,7 +13,7 @@ import { startRelay, type Relay } from '../helpers/relay.js';
 import { httpViewer, wsViewer } from '../helpers/viewers.js';
 import { countVideoFrames, probeStreams } from '../helpers/ffprobe.js';
 import { stopAll } from '../helpers/child.js';
-import { waitUntil, withTimeout } from '../helpers/wait.js';
+import { waitUntil, within } from '../helpers/wait.js';
 
 let nginx: NginxRtmp;
 let relay: Relay;
@@ -94,7 +94,7 @@ describe('RTMP pull to fMP4 viewers', () => {
 
     // Deleting the proxy ends all three viewers and the upstream connection.
     expect(await relay.api('delStreamProxy', { key: '__defaultVhost__/live/cam' })).toEqual({ code: 0, data: { flag: true } });
-    await Promise.all([a.ended, b.ended, w.ended].map((p) => withTimeout(p, 5000, 'viewer to end')));
+    await Promise.all([a.ended, b.ended, w.ended].map((p) => within(p, 5000, 'viewer to end')));
     await waitUntil('nginx to show no subscriber', async () => (await nginx.subscribers('live', 'src')) === 0, 10_000);
     expect(await relay.api('isMediaOnline', { app: 'live', stream: 'cam' })).toEqual({ code: 0, online: false });
     expect((await relay.api('listStreamProxy', {})).data).toEqual([]);

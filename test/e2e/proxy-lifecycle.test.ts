@@ -11,7 +11,7 @@ import { startRelay, type Relay } from '../helpers/relay.js';
 import { httpViewer, type RecordingViewer } from '../helpers/viewers.js';
 import { hookEnv, startHookServer, type HookServer } from '../helpers/hook-server.js';
 import { stop, stopAll } from '../helpers/child.js';
-import { waitUntil, withTimeout } from '../helpers/wait.js';
+import { waitUntil, within } from '../helpers/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -277,6 +277,6 @@ describe('hooks', () => {
     const nr = await hooks.waitFor('on_stream_none_reader', (h) => h.body.stream === 'nr', 10_000);
     expect(nr.body).toMatchObject({ app: 'live', stream: 'nr', schema: 'fmp4' });
     await waitUntil('proxy to close', async () => (await proxyState(relay, add.data.key)).state === 'idle', 5000);
-    await withTimeout(waitUntil('origin to lose the subscriber', async () => (await nginx.subscribers('live', 'src')) === 0, 5000), 6000, 'origin');
+    await within(waitUntil('origin to lose the subscriber', async () => (await nginx.subscribers('live', 'src')) === 0, 5000), 6000, 'origin');
   }, 60_000);
 });

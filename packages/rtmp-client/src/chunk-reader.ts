@@ -74,11 +74,15 @@ export class ChunkReader {
   private current: ChunkStream | null = null;
   private chunkLeft = 0;
   private reassemblyBytes = 0;
-  /** Messages completed so far (for statistics). */
-  messages = 0;
+  private completed = 0;
 
   constructor(options: ChunkReaderOptions = {}) {
     this.maxMessageLength = Math.min(options.maxMessageLength ?? MAX_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH);
+  }
+
+  /** Messages completed so far (for statistics). */
+  get messageCount(): number {
+    return this.completed;
   }
 
   /** The peer's current chunk size. */
@@ -243,7 +247,7 @@ export class ChunkReader {
     const payload = st.payload!;
     st.payload = null;
     this.reassemblyBytes -= st.length;
-    this.messages++;
+    this.completed++;
     const msg: RtmpMessage = { csid: st.csid, type: st.type, streamId: st.streamId, timestamp: st.timestamp, payload };
     // Applied here, before the next chunk header is read (sections 5.4.1, 5.4.2).
     if (msg.type === MessageType.SetChunkSize) this.inChunkSize = parseSetChunkSize(payload);

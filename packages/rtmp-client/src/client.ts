@@ -30,6 +30,14 @@ import { TimestampUnwrapper } from './timestamp.js';
 import { parseRtmpUrl, type RtmpUrl } from './url.js';
 import { encodePingResponse, encodeSetBufferLength, parseUserControl } from './user-control.js';
 
+// Specification: Adobe RTMP 1.0, section 7.2.1.1 (connect message flow) and 7.3.2
+// (play message sequence), as a client runs it:
+//
+//   handshake → connect ──────────────▶ ◀── Window Ack Size, Set Peer Bandwidth, _result
+//             Window Ack Size, Set Chunk Size, createStream ──▶ ◀── _result(stream id)
+//             play(name, -2), Set Buffer Length ──▶ ◀── StreamBegin, onStatus Play.Start,
+//                                                        onMetaData, audio/video …
+
 export interface RtmpPlayOptions {
   /** rtmp:// or rtmps:// URL: the first path segment is the app, the rest (with query) the stream. */
   url: string;
@@ -178,7 +186,7 @@ export class RtmpPlayer extends EventEmitter<RtmpPlayerEvents> {
     try {
       this.url = parseRtmpUrl(this.options.url);
     } catch (err) {
-      this.fail(toRtmpError(err));
+      this.fail(err as RtmpError); // parseRtmpUrl throws RtmpError('BAD_URL') only
       return this.startPromise;
     }
     const signal = this.options.signal;
@@ -288,19 +296,35 @@ export class RtmpPlayer extends EventEmitter<RtmpPlayerEvents> {
         if (step.send !== null) this.send(step.send);
         if (!step.done) return;
         this.transition('connecting-app');
-        this.sendCommand('connect', connectCommand(this.url!, this.nextTransactionId));
+        this.sendCommand('connect', (tx) => connectCommand(this.url!, tx));
         chunkBytes = step.rest;
       }
       if (chunkBytes.byteLength > 0) this.handleMessages(this.reader.push(chunkBytes));
       this.acknowledge();
     } catch (err) {
-      this.fail(toRtmpError(err));
+      this.failOn(err);
     }
   }
 
-  private sendCommand(kind: PendingCommand, payload: Uint8Array): void {
-    this.pending.set(this.nextTransactionId++, kind);
-    this.sendMessage(CSID_COMMAND, MessageType.CommandAmf0, 0, payload);
+  /**
+   * Protocol errors end the session. Anything else is a bug, most likely an exception
+   * thrown by an event listener: the session is closed too (nothing half-handled
+   * stays open) and the exception is rethrown, as EventEmitter would.
+   */
+  private failOn(err: unknown): void {
+    if (err instanceof RtmpError) {
+      this.fail(err);
+      return;
+    }
+    this.fail(new RtmpError('PROTOCOL', `unexpected error while handling the stream: ${String(err)}`, { cause: err }));
+    throw err;
+  }
+
+  /** Sends a NetConnection command whose _result/_error is matched by transaction id. */
+  private sendCommand(kind: PendingCommand, build: (transactionId: number) => Uint8Array): void {
+    const tx = this.nextTransactionId++;
+    this.pending.set(tx, kind);
+    this.sendMessage(CSID_COMMAND, MessageType.CommandAmf0, 0, build(tx));
   }
 
   /** Section 5.4.3: acknowledge once the peer's window of bytes has been received. */
@@ -365,7 +389,7 @@ export class RtmpPlayer extends EventEmitter<RtmpPlayerEvents> {
         this.handleMessages(held);
         this.acknowledge();
       } catch (err) {
-        this.fail(toRtmpError(err));
+        this.failOn(err);
         return;
       }
       this.socket?.resume();
@@ -523,10 +547,11 @@ export class RtmpPlayer extends EventEmitter<RtmpPlayerEvents> {
   private onConnected(): void {
     if (this.state !== 'connecting-app') return;
     this.transition('creating-stream');
-    this.sendWindowAckSize(CLIENT_WINDOW_ACK_SIZE);
+    // Unless Set Peer Bandwidth already made us announce the server's window.
+    if (this.lastWindowSent === 0) this.sendWindowAckSize(CLIENT_WINDOW_ACK_SIZE);
     this.sendMessage(CSID_CONTROL, MessageType.SetChunkSize, 0, encodeSetChunkSize(OUT_CHUNK_SIZE));
     this.writer.setChunkSize(OUT_CHUNK_SIZE);
-    this.sendCommand('createStream', createStreamCommand(this.nextTransactionId));
+    this.sendCommand('createStream', createStreamCommand);
   }
 
   private onStreamCreated(id: unknown): void {
@@ -561,9 +586,4 @@ function statusError(info: StatusInfo): RtmpError {
   if (info.code === 'NetStream.Play.StreamNotFound') return new RtmpError('STREAM_NOT_FOUND', message, details);
   if (info.code.startsWith('NetConnection.Connect.')) return new RtmpError('CONNECT_REJECTED', message, details);
   return new RtmpError('PLAY_FAILED', message, details);
-}
-
-function toRtmpError(err: unknown): RtmpError {
-  if (err instanceof RtmpError) return err;
-  return new RtmpError('PROTOCOL', err instanceof Error ? err.message : String(err), { cause: err });
 }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RtmpPlayer, type RtmpError, type RtmpPlayOptions } from '../src/index.js';
-import { freePort } from './helpers/free-port.js';
+import { freePort } from '../../../test/helpers/free-port.js';
 import { startTcpServer, type TestTcpServer } from './helpers/scripted-rtmp-server.js';
-import { nextEvent, waitFor } from './helpers/wait.js';
+import { nextEvent, waitFor } from '../../../test/helpers/wait.js';
 
 // Peers that are not RTMP servers, or not answering: every case must end in a typed
 // error, within the timeout, with 'close' reporting the same error once.

@@ -18,7 +18,7 @@ import {
 } from '../src/index.js';
 import { concat, hex, ramp } from './helpers/bytes.js';
 import { startScriptedRtmpServer, type ScriptedRtmpServer, type ScriptedSession } from './helpers/scripted-rtmp-server.js';
-import { nextEvent, waitFor, within } from './helpers/wait.js';
+import { nextEvent, waitFor, within } from '../../../test/helpers/wait.js';
 
 // The RtmpPlayer against a scripted in-test RTMP server. Real-peer tests (nginx-rtmp +
 // ffmpeg) are in e2e-nginx.test.ts; ffmpeg 5.1 cannot publish Enhanced RTMP, so HEVC

@@ -2,10 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ByteReader } from '@sluice/codec';
 import { RtmpPlayer, type FlvAudioTag, type FlvVideoTag, type RtmpError, type RtmpPlayOptions } from '../src/index.js';
-import { output, stop, stopAll } from './helpers/child.js';
-import { publishTestPattern, waitForPublishing } from './helpers/ffmpeg.js';
-import { startNginxRtmp, type NginxRtmp } from './helpers/nginx-rtmp.js';
-import { nextEvent, waitFor } from './helpers/wait.js';
+import { output, stop, stopAll } from '../../../test/helpers/child.js';
+import { publishTestPattern, waitForPublishing } from '../../../test/helpers/ffmpeg.js';
+import { startNginxRtmp, type NginxRtmp } from '../../../test/helpers/nginx-rtmp.js';
+import { nextEvent, waitFor } from '../../../test/helpers/wait.js';
 
 // Real peers: nginx-rtmp (Debian libnginx-mod-rtmp 1.2.2) as the origin, ffmpeg 5.1
 // publishing a 640x360 25 fps H.264 (baseline, 1 s GOP) + AAC 44.1 kHz test pattern.
@@ -99,8 +99,9 @@ describe('RtmpPlayer with nginx-rtmp and ffmpeg', () => {
     const f = frames(r);
     const dtsSpan = f.at(-1)!.tag.timestamp - f[0]!.tag.timestamp;
     const wallSpan = f.at(-1)!.at - f[0]!.at;
-    expect(wallSpan).toBeGreaterThan(dtsSpan * 0.8);
-    expect(wallSpan).toBeLessThan(dtsSpan * 1.2);
+    // Real time within 25 % (ffmpeg -re paces the source; nginx-rtmp keeps no GOP cache to burst).
+    expect(wallSpan).toBeGreaterThan(dtsSpan * 0.75);
+    expect(wallSpan).toBeLessThan(dtsSpan * 1.25);
 
     expectH264AndAacHeaders(r);
     expect(r.metadata[0]).toMatchObject({ width: 640, height: 360 });

@@ -152,8 +152,8 @@ export class ScriptedSession {
     return { ...parseCommand(msg.payload), streamId: msg.streamId };
   }
 
-  waitForClose(timeoutMs = 2000): Promise<void> {
-    return this.until(() => (this.ended ? true : undefined), timeoutMs, 'client close');
+  async waitForClose(timeoutMs = 30_000): Promise<void> {
+    await this.until(() => (this.ended ? true : undefined), timeoutMs, 'client close');
   }
 
   /** Chunks and writes one message; several calls before an await go out in one TCP write. */
