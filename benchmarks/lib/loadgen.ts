@@ -1,0 +1,83 @@
+/** Drives the load generator (`viewers.ts`) in a child process of its own. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { onCleanup } from './cleanup.js';
+
+const SCRIPT = fileURLToPath(new URL('./viewers.ts', import.meta.url));
+// Run with plain node and tsx's loader so the pid we measure is the generator itself (not a tsx wrapper).
+const TSX = import.meta.resolve('tsx');
+
+export interface ViewerStatus {
+  count: number;
+  connected: number;
+  receiving: number;
+  ended: number;
+  failed: number;
+  badStatus: number;
+}
+
+export interface ViewerReport extends ViewerStatus {
+  seconds: number;
+  total: number;
+  min: number;
+  max: number;
+  mean: number;
+  endedEarly: number;
+  endedInWindow: number;
+}
+
+export interface LoadGenerator {
+  readonly pid: number;
+  status(): Promise<ViewerStatus>;
+  mark(): Promise<void>;
+  report(): Promise<ViewerReport>;
+  stop(): Promise<void>;
+}
+
+export async function startViewers(opts: { port: number; path: string; count: number; maxSeconds: number }): Promise<LoadGenerator> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', TSX, SCRIPT, '--port', String(opts.port), '--path', opts.path, '--count', String(opts.count), '--max-seconds', String(opts.maxSeconds)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const exited = once(child, 'exit');
+  const replies: ((msg: any) => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let msg: any;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (msg.type === 'opened') return; // informational
+    replies.shift()?.(msg);
+  });
+  const ask = (cmd: string): Promise<any> =>
+    new Promise((resolve, reject) => {
+      if (child.exitCode !== null) return reject(new Error(`load generator exited (${child.exitCode})`));
+      const t = setTimeout(() => reject(new Error(`load generator did not answer "${cmd}"`)), 10_000);
+      replies.push((m) => {
+        clearTimeout(t);
+        resolve(m);
+      });
+      child.stdin!.write(`${cmd}\n`);
+    });
+  const stop = onCleanup('load generator', async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.stdin!.end('quit\n');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(t);
+  });
+  return {
+    pid: child.pid!,
+    status: () => ask('status'),
+    mark: async () => {
+      await ask('mark');
+    },
+    report: () => ask('report'),
+    stop,
+  };
+}
