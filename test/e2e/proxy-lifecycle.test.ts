@@ -4,6 +4,10 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { countVideoFrames } from '../helpers/ffprobe.js';
 import { freePort } from '../helpers/free-port.js';
 import { startNginxRtmp, type NginxRtmp } from '../helpers/nginx-rtmp.js';
 import { publishTestPattern, waitForPublishing } from '../helpers/ffmpeg.js';
@@ -51,6 +55,8 @@ describe('reconnect', () => {
     const key = add.data.key;
     const viewer = httpViewer(`${relay.base}/live/cam.live.mp4`);
     cleanups.push(() => viewer.close());
+    let viewerEnded = false;
+    void viewer.ended.then(() => (viewerEnded = true));
     await viewer.waitForBytes(50_000, 10_000);
 
     await stop(publisher);
@@ -67,19 +73,17 @@ describe('reconnect', () => {
     expect(after.rePullCount).toBeGreaterThanOrEqual(1);
 
     const bytesAtRecovery = viewer.bytes;
-    await viewer.waitForBytes(bytesAtRecovery + 100_000, 15_000);
+    // About 2.5 s of the 800 kbit/s pattern after the recovery.
+    await viewer.waitForBytes(bytesAtRecovery + 250_000, 15_000);
     // The viewer never disconnected, and what it got decodes as one stream.
-    let endedEarly = false;
-    void viewer.ended.then(() => (endedEarly = true));
-    expect(endedEarly).toBe(false);
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
+    expect(viewerEnded).toBe(false);
     const file = join(mkdtempSync(join(tmpdir(), 'sluice-reconnect-')), 'viewer.mp4');
     writeFileSync(file, viewer.data());
-    const { countVideoFrames } = await import('../helpers/ffprobe.js');
-    const { frames } = await countVideoFrames(file);
-    expect(frames).toBeGreaterThan(50);
+    const { frames, spanSec } = await countVideoFrames(file);
+    // Before the outage ~0.5 s, after it ~2.5 s, on one continuous timeline (25 fps).
+    expect(frames).toBeGreaterThan(60);
+    expect(spanSec).toBeGreaterThan(2.4);
+    expect(spanSec).toBeLessThan(frames / 25 + 0.5);
     await stop(publisher);
   }, 120_000);
 });
