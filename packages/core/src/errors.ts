@@ -16,7 +16,11 @@ export type CoreErrorCode =
   /** `MediaSource.setTracks` with no tracks or with duplicate / non-positive ids. */
   | 'INVALID_TRACKS'
   /** An option or argument out of its range (negative byte bound, bad timeout, ...). */
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  /** `PortPool.allocate` found no free pair in its whole range. */
+  | 'PORTS_EXHAUSTED'
+  /** `PortPool.allocate` for an explicit port that is taken (by us or another process). */
+  | 'PORT_IN_USE';
 
 export class CoreError extends Error {
   override readonly name = 'CoreError';

@@ -17,3 +17,5 @@ export type { FrameReader, MediaSourceOptions, MediaSourceStats, MediaSourceEven
 export type { ViewerInfo, ViewerHandle } from './viewers.js';
 export { StreamRegistry } from './registry.js';
 export type { StreamRegistryEvents, WaitReadyOptions } from './registry.js';
+export { PortPool } from './port-pool.js';
+export type { PortPair, PortPoolOptions, PortPoolStats, AllocateOptions } from './port-pool.js';
