@@ -14,6 +14,7 @@ import { httpViewer, wsViewer } from '../helpers/viewers.js';
 import { countVideoFrames, probeStreams } from '../helpers/ffprobe.js';
 import { stopAll } from '../helpers/child.js';
 import { waitUntil, within } from '../helpers/wait.js';
+import { metricValue, scrape } from '../helpers/metrics.js';
 
 let nginx: NginxRtmp;
 let relay: Relay;
@@ -78,6 +79,15 @@ describe('RTMP pull to fMP4 viewers', () => {
     for (const v of [a, b, w]) expect(v.bytes).toBeGreaterThan(50_000);
     const viewers = (await relay.api('getMediaList', { stream: 'cam' })).data[0].readerCount;
     expect(viewers).toBe(3);
+    // Prometheus counters move while the stream flows.
+    const labels = { vhost: '__defaultVhost__', app: 'live', stream: 'cam' };
+    const m1 = await scrape(relay.base, relay.secret);
+    expect(metricValue(m1, 'sluice_stream_readers', labels)).toBe(3);
+    expect(metricValue(m1, 'sluice_proxy_state', { ...labels, state: 'playing' })).toBe(1);
+    await a.waitForBytes(a.bytes + 20_000, 5000);
+    const m2 = await scrape(relay.base, relay.secret);
+    expect(metricValue(m2, 'sluice_stream_bytes_in_total', labels)!).toBeGreaterThan(metricValue(m1, 'sluice_stream_bytes_in_total', labels)!);
+    expect(metricValue(m2, 'sluice_stream_bytes_out_total', labels)!).toBeGreaterThan(metricValue(m1, 'sluice_stream_bytes_out_total', labels)!);
 
     // The recordings decode: about 5 s of 25 fps video (plus the cached GOP it started with).
     for (const [name, v] of [['http', a], ['ws', w]] as const) {

@@ -54,6 +54,12 @@ export const CONFIG_SCHEMA = {
     default: 4194304,
     doc: 'Per-viewer bound on unsent bytes; above it the viewer skips to the next keyframe.',
   },
+  'rtp_proxy.port_range': { default: '30000-35000', doc: 'Ports for RTP servers and RTSP-over-UDP pulls (pairs: even RTP, odd RTCP).', zlm: true },
+  'rtp_proxy.timeoutSec': { default: 15, doc: 'Close an RTP server whose data stopped this long ago (on_rtp_server_timeout).', zlm: true },
+  'rtp_proxy.openTimeoutSec': { default: 30, doc: 'Close an RTP server that received nothing this long after opening.' },
+  'rtp_proxy.app': { default: 'rtp', doc: 'App name of streams received by RTP servers (rtp/<stream_id>).' },
+  'hook.on_publish': { default: '', doc: 'The first RTP packet of an RTP server arrived; a reply with code != 0 closes it.', zlm: true },
+  'hook.on_rtp_server_timeout': { default: '', doc: 'An RTP server was closed for receiving nothing.', zlm: true },
   'hook.enable': { default: false, doc: 'Send web hooks to the URLs below.', zlm: true },
   'hook.on_stream_changed': { default: '', doc: 'Stream registered / unregistered (regist true/false).', zlm: true },
   'hook.on_stream_none_reader': {
@@ -74,6 +80,11 @@ export const CONFIG_SCHEMA = {
   'hook.retry': { default: 1, doc: 'Extra attempts after a failed hook request.', zlm: true },
   'hook.retry_delay': { default: 3, doc: 'Seconds between hook attempts.', zlm: true },
   'hook.alive_interval': { default: 10, doc: 'Seconds between on_server_keepalive hooks.', zlm: true },
+  'metrics.enable': { default: true, doc: 'Serve Prometheus metrics at /metrics.' },
+  'metrics.requireSecret': {
+    default: true,
+    doc: 'Ask /metrics for the API secret (query secret=, header secret:, or Authorization: Bearer).',
+  },
   'log.level': { default: 'info', doc: 'debug | info | warn | error' },
   'log.format': { default: 'json', doc: 'json (one object per line) | pretty' },
 } as const satisfies Record<string, ConfigEntry>;

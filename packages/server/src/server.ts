@@ -2,10 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { DEFAULT_VHOST, StreamRegistry, validateStreamKeyPart, type MediaSource, type StreamKey } from '@sluice/core';
-import type { Config } from './config.js';
+import { DEFAULT_VHOST, PortPool, StreamRegistry, validateStreamKeyPart, type MediaSource, type StreamKey } from '@sluice/core';
+import { ConfigError, type Config } from './config.js';
+import { RtpServerManager } from './rtp/rtp-server-manager.js';
+import { registerRtpApi } from './api/rtp-handlers.js';
 import { Logger } from './log.js';
-import { ApiRouter } from './api/router.js';
+import { ApiRouter, secretMatches } from './api/router.js';
 import { registerApi } from './api/handlers.js';
 import { ProxyManager } from './proxy/manager.js';
 import type { PullSource } from './sources/pull-source.js';
@@ -19,8 +21,10 @@ import type { ProxyStore } from './store/proxy-store.js';
 import { HookDispatcher, type HookName } from './hooks/dispatcher.js';
 import { NoneReaderWatch } from './proxy/none-reader.js';
 import type { StreamProxy } from './proxy/stream-proxy.js';
-import { maskUrl } from './api/media-info.js';
+import { maskUrl, OriginType, type Origin } from './api/media-info.js';
 import { VERSION } from './version.js';
+import { createMetrics } from './metrics.js';
+import type { Registry as MetricsRegistry } from 'prom-client';
 
 const LIVE_MP4_SUFFIX = '.live.mp4';
 
@@ -39,7 +43,20 @@ const HOOK_NAMES = [
   'on_server_keepalive',
   'on_proxy_state_changed',
   'on_play',
+  'on_publish',
+  'on_rtp_server_timeout',
 ] as const satisfies readonly HookName[];
+
+/** `rtp_proxy.port_range` "30000-35000" → bounds. */
+export function parsePortRange(text: string): { min: number; max: number } {
+  const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text);
+  const min = m ? Number(m[1]) : NaN;
+  const max = m ? Number(m[2]) : NaN;
+  if (!m || min < 1024 || max > 65535 || max - min < 1) {
+    throw new ConfigError(`config rtp_proxy.port_range: "${text}" is not a range like 30000-35000 within 1024-65535`);
+  }
+  return { min, max };
+}
 
 /** Why a player could not get a stream: maps to 404 (unknown) or 503 (known, but not available). */
 class StreamUnavailable extends Error {
@@ -60,6 +77,8 @@ export class SluiceServer {
   readonly fmp4: Fmp4Streams;
   readonly hooks: HookDispatcher;
   readonly store: ProxyStore;
+  readonly ports: PortPool;
+  readonly rtp: RtpServerManager;
   readonly startedAt = Date.now();
   secret = '';
   /** True once the store is restored and the HTTP port is bound (readiness). */
@@ -67,6 +86,7 @@ export class SluiceServer {
   private http: Server | undefined;
   private wss: WebSocketServer | undefined;
   private noneReader: NoneReaderWatch | undefined;
+  private metrics: MetricsRegistry | undefined;
   private keepalive: NodeJS.Timeout | undefined;
 
   constructor(options: SluiceServerOptions) {
@@ -83,6 +103,18 @@ export class SluiceServer {
     this.store = options.store ?? new FileProxyStore(resolve(c['general.dataDir']));
     this.proxies = new ProxyManager(this.registry, pullers, this.store, this.log);
     this.fmp4 = new Fmp4Streams({ maxPendingBytes: c['proxy.maxPendingBytes'], mergeWriteMs: c['general.mergeWriteMS'] });
+    this.ports = new PortPool({ ...parsePortRange(c['rtp_proxy.port_range']), bindIp: c['http.bindIp'] });
+    this.rtp = new RtpServerManager(
+      this.ports,
+      this.registry,
+      {
+        vhost: DEFAULT_VHOST,
+        app: c['rtp_proxy.app'],
+        openTimeoutMs: c['rtp_proxy.openTimeoutSec'] * 1000,
+        dataTimeoutMs: c['rtp_proxy.timeoutSec'] * 1000,
+      },
+      this.log,
+    );
     this.hooks = new HookDispatcher({
       enabled: c['hook.enable'],
       mediaServerId: c['general.mediaServerId'],
@@ -121,7 +153,18 @@ export class SluiceServer {
       proxies: this.proxies,
       version: VERSION,
       startedAt: this.startedAt,
+      originOf: (source) => this.originOf(source),
     });
+    registerRtpApi(router, this.rtp, this.config['http.bindIp']);
+    if (this.config['metrics.enable']) {
+      this.metrics = createMetrics({
+        registry: this.registry,
+        proxies: this.proxies,
+        rtp: this.rtp,
+        ports: this.ports,
+        hooks: this.hooks,
+      });
+    }
     this.wireEvents();
     const restored = await this.proxies.restore();
     if (restored > 0) this.log.info('restored stream proxies', { count: restored });
@@ -154,6 +197,33 @@ export class SluiceServer {
     this.keepalive.unref();
   }
 
+  private async serveMetrics(req: IncomingMessage, res: ServerResponse, url: URL, metrics: MetricsRegistry): Promise<void> {
+    if (this.config['metrics.requireSecret']) {
+      const auth = req.headers.authorization;
+      const header = req.headers['secret'];
+      const given =
+        url.searchParams.get('secret') ??
+        (typeof header === 'string' ? header : undefined) ??
+        (auth?.startsWith('Bearer ') ? auth.slice(7) : undefined);
+      if (!secretMatches(given, this.secret)) {
+        res.writeHead(401, { 'content-type': 'text/plain' });
+        res.end('metrics need the API secret\n');
+        return;
+      }
+    }
+    const body = await metrics.metrics();
+    res.writeHead(200, { 'content-type': metrics.contentType });
+    res.end(body);
+  }
+
+  private originOf(source: MediaSource): Origin {
+    const proxy = this.proxies.get(source.keyString);
+    if (proxy) return { type: OriginType.Pull, url: maskUrl(proxy.spec.url) };
+    const rtp = source.key.app === this.config['rtp_proxy.app'] ? this.rtp.get(source.key.stream) : undefined;
+    if (rtp?.peer) return { type: OriginType.RtpPush, url: `rtp://${rtp.peer.address}:${rtp.peer.port}` };
+    return { type: OriginType.Unknown, url: '' };
+  }
+
   private firePlay(source: MediaSource, req: IncomingMessage, protocol: string): void {
     this.hooks.fire('on_play', {
       vhost: source.key.vhost,
@@ -171,15 +241,14 @@ export class SluiceServer {
 
   private wireEvents(): void {
     const streamPayload = (s: MediaSource, regist: boolean): Record<string, unknown> => {
-      const proxy = this.proxies.get(s.keyString);
       return {
         regist,
         vhost: s.key.vhost,
         app: s.key.app,
         stream: s.key.stream,
         schema: 'fmp4',
-        originType: proxy ? 4 : 0,
-        originUrl: proxy ? maskUrl(proxy.spec.url) : '',
+        originType: this.originOf(s).type,
+        originUrl: this.originOf(s).url,
         tracks: s.tracks.map((t) => ({ codec: t.codec, codec_string: t.codecString })),
       };
     };
@@ -205,6 +274,36 @@ export class SluiceServer {
         nextRetryAt: proxy.nextRetryAt ? new Date(proxy.nextRetryAt).toISOString() : null,
       });
     });
+    this.rtp.on('publish', (server, peer) => {
+      const payload = {
+        vhost: server.spec.key.vhost,
+        app: server.spec.key.app,
+        stream: server.spec.key.stream,
+        schema: 'rtp',
+        ip: peer.address,
+        port: peer.port,
+        params: '',
+        id: server.spec.streamId,
+      };
+      if (!this.hooks.has('on_publish')) return;
+      // The stream starts at once; a platform that refuses it (code != 0) closes it.
+      void this.hooks.call('on_publish', payload).then((reply) => {
+        if (reply && typeof reply.code === 'number' && reply.code !== 0) {
+          this.log.warn('on_publish refused an RTP stream', { stream: server.spec.streamId, code: reply.code });
+          server.close('refused by on_publish');
+        }
+      });
+    });
+    this.rtp.on('timeout', (server, reason) => {
+      this.hooks.fire('on_rtp_server_timeout', {
+        local_port: server.port,
+        re_use_port: false,
+        ssrc: server.ssrc,
+        stream_id: server.spec.streamId,
+        tcp_mode: server.spec.tcpMode,
+        reason,
+      });
+    });
     this.noneReader = new NoneReaderWatch(
       this.registry,
       this.proxies,
@@ -219,6 +318,7 @@ export class SluiceServer {
     clearInterval(this.keepalive);
     this.noneReader?.dispose();
     await this.proxies.shutdown('server shutting down');
+    this.rtp.closeAll('server shutting down');
     for (const source of this.registry.list()) this.registry.remove(source.key, 'server shutting down');
     for (const client of this.wss?.clients ?? []) client.terminate();
     this.wss?.close();
@@ -234,6 +334,13 @@ export class SluiceServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (router.matches(url.pathname)) return router.handle(req, res, url);
     const cors = this.config['http.allow_cross_domains'];
+    if (url.pathname === '/healthz' || url.pathname === '/readyz') {
+      const ok = url.pathname === '/healthz' || this.ready;
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+      res.end(ok ? 'ok\n' : 'not ready\n');
+      return;
+    }
+    if (url.pathname === '/metrics' && this.metrics) return this.serveMetrics(req, res, url, this.metrics);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
         'access-control-allow-origin': '*',

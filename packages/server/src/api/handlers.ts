@@ -1,11 +1,11 @@
-import { DEFAULT_VHOST, parseStreamKey, validateStreamKeyPart, type StreamKey } from '@sluice/core';
+import { DEFAULT_VHOST, parseStreamKey, validateStreamKeyPart, type MediaSource, type StreamKey } from '@sluice/core';
 import type { Config } from '../config.js';
 import { ProxyConflictError, UnsupportedSchemeError, type ProxyManager } from '../proxy/manager.js';
 import type { ProxySpec } from '../proxy/stream-proxy.js';
 import type { StreamRegistry } from '@sluice/core';
 import type { ApiArgs } from './args.js';
 import { ApiCode, ApiError, invalidArg } from './codes.js';
-import { mediaInfo, proxyInfo } from './media-info.js';
+import { mediaInfo, proxyInfo, type Origin } from './media-info.js';
 import type { ApiRouter } from './router.js';
 
 export interface ApiDeps {
@@ -14,6 +14,8 @@ export interface ApiDeps {
   readonly proxies: ProxyManager;
   readonly version: string;
   readonly startedAt: number;
+  /** Where a stream comes from (proxy URL, RTP peer), for getMediaList. */
+  readonly originOf: (source: MediaSource) => Origin;
 }
 
 /** The output schemas a ready stream is listed under in getMediaList. */
@@ -135,7 +137,7 @@ export function registerApi(router: ApiRouter, deps: ApiDeps): void {
     for (const source of registry.list()) {
       if (!source.ready || !matches(source, filter)) continue;
       for (const s of SCHEMAS) {
-        if (schema === undefined || schema === s) data.push(mediaInfo(source, s, proxies.get(source.keyString)));
+        if (schema === undefined || schema === s) data.push(mediaInfo(source, s, deps.originOf(source)));
       }
     }
     return { data };
@@ -153,7 +155,7 @@ export function registerApi(router: ApiRouter, deps: ApiDeps): void {
     const key = streamKeyArgs(args, true) as StreamKey;
     const source = registry.get(key);
     if (!source?.ready) return { online: false };
-    return { online: true, ...mediaInfo(source, args.optionalString('schema') ?? 'fmp4', proxies.get(source.keyString)) };
+    return { online: true, ...mediaInfo(source, args.optionalString('schema') ?? 'fmp4', deps.originOf(source)) };
   });
 
   /**

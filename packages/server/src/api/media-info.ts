@@ -30,9 +30,14 @@ export const OriginType = { Unknown: 0, RtmpPush: 1, RtspPush: 2, RtpPush: 3, Pu
 const ORIGIN_TYPE_NAME: Record<number, string> = { 0: 'unknown', 1: 'rtmp_push', 2: 'rtsp_push', 3: 'rtp_push', 4: 'pull' };
 
 /** One getMediaList entry (ZLMediaKit lists one per output schema; Sluice's outputs are fMP4). */
-export function mediaInfo(source: MediaSource, schema: string, proxy?: StreamProxy): Record<string, unknown> {
+export interface Origin {
+  readonly type: number;
+  readonly url: string;
+}
+
+export function mediaInfo(source: MediaSource, schema: string, origin: Origin): Record<string, unknown> {
   const now = Date.now();
-  const originType = proxy ? OriginType.Pull : OriginType.Unknown;
+  const originType = origin.type;
   return {
     vhost: source.key.vhost,
     app: source.key.app,
@@ -40,7 +45,7 @@ export function mediaInfo(source: MediaSource, schema: string, proxy?: StreamPro
     schema,
     originType,
     originTypeStr: ORIGIN_TYPE_NAME[originType],
-    originUrl: proxy ? maskUrl(proxy.spec.url) : '',
+    originUrl: origin.url,
     readerCount: source.viewerCount,
     totalReaderCount: source.viewerCount,
     aliveSecond: Math.floor((now - source.createdAt) / 1000),

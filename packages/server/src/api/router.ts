@@ -90,10 +90,16 @@ export class ApiRouter {
     const header = req.headers['secret'];
     const given = args.optionalString('secret') ?? (typeof header === 'string' ? header : undefined);
     if (given === undefined) throw new ApiError(ApiCode.AuthFailed, 'missing secret');
-    const a = Buffer.from(given);
-    const b = Buffer.from(this.options.secret);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new ApiError(ApiCode.AuthFailed, 'incorrect secret');
+    if (!secretMatches(given, this.options.secret)) throw new ApiError(ApiCode.AuthFailed, 'incorrect secret');
   }
+}
+
+/** Constant-time comparison, so the secret cannot be guessed byte by byte from response times. */
+export function secretMatches(given: string | undefined, secret: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 class HttpStatusError extends Error {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MediaSource } from '@sluice/core';
 import type { Fmp4Streams } from './fmp4-stream.js';
 import { SocketViewer } from './socket-viewer.js';
+import { outputStats } from './output-stats.js';
 
 /**
  * Progressive HTTP fMP4 (`/<app>/<stream>.live.mp4`): headers, then the init
@@ -29,7 +30,7 @@ export function serveHttpFmp4(
   res.flushHeaders();
   const socket = res.socket!;
   socket.setNoDelay(true);
-  const viewer = new SocketViewer(socket);
+  const viewer = new SocketViewer(socket, outputStats(source));
   const handle = source.addViewer({ protocol: 'http-fmp4', remoteAddress: socket.remoteAddress });
   const subscription = streams.for(source).subscribe(viewer);
   let ended = false;

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FanoutSubscriber } from '@sluice/core';
 import type { Fmp4Batch } from './fmp4-stream.js';
+import type { OutputStats } from './output-stats.js';
 
 /**
  * Writes fMP4 chunks straight to a TCP socket (after the HTTP headers): one
@@ -13,7 +14,10 @@ export class SocketViewer implements FanoutSubscriber<Fmp4Batch> {
   private lastInit: Uint8Array | undefined;
   bytesOut = 0;
 
-  constructor(private readonly socket: Socket) {}
+  constructor(
+    private readonly socket: Socket,
+    private readonly stats: OutputStats,
+  ) {}
 
   deliver(batch: Fmp4Batch): void {
     const socket = this.socket;
@@ -24,10 +28,12 @@ export class SocketViewer implements FanoutSubscriber<Fmp4Batch> {
         this.lastInit = chunk.init;
         socket.write(chunk.init);
         this.bytesOut += chunk.init.byteLength;
+        this.stats.bytesOut += chunk.init.byteLength;
       }
       for (const b of chunk.buffers) socket.write(b);
     }
     this.bytesOut += batch.byteLength;
+    this.stats.bytesOut += batch.byteLength;
     socket.uncork();
   }
 

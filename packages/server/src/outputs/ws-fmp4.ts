@@ -2,12 +2,16 @@ import type { MediaSource } from '@sluice/core';
 import type { FanoutSubscriber } from '@sluice/core';
 import type { WebSocket } from 'ws';
 import { joinChunk, type Fmp4Batch, type Fmp4Streams } from './fmp4-stream.js';
+import { outputStats, type OutputStats } from './output-stats.js';
 
 /** WebSocket fMP4: the init segment, then one binary message per fragment. */
 class WsViewer implements FanoutSubscriber<Fmp4Batch> {
   private lastInit: Uint8Array | undefined;
 
-  constructor(private readonly ws: WebSocket) {}
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly stats: OutputStats,
+  ) {}
 
   deliver(batch: Fmp4Batch): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
@@ -15,9 +19,11 @@ class WsViewer implements FanoutSubscriber<Fmp4Batch> {
       if (chunk.init !== this.lastInit) {
         this.lastInit = chunk.init;
         this.ws.send(chunk.init, { binary: true });
+        this.stats.bytesOut += chunk.init.byteLength;
       }
       // A message needs one buffer: joined once per fragment and shared by all WebSocket viewers.
       this.ws.send(joinChunk(chunk), { binary: true });
+      this.stats.bytesOut += chunk.byteLength;
     }
   }
 
@@ -28,7 +34,7 @@ class WsViewer implements FanoutSubscriber<Fmp4Batch> {
 
 export function serveWsFmp4(ws: WebSocket, source: MediaSource, streams: Fmp4Streams, remoteAddress?: string): void {
   const handle = source.addViewer({ protocol: 'ws-fmp4', remoteAddress });
-  const subscription = streams.for(source).subscribe(new WsViewer(ws));
+  const subscription = streams.for(source).subscribe(new WsViewer(ws, outputStats(source)));
   let ended = false;
   const end = (): void => {
     if (ended) return;

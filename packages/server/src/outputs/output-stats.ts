@@ -1,0 +1,17 @@
+import type { MediaSource } from '@sluice/core';
+
+/** Bytes sent to viewers of one stream, over all outputs; lives as long as the stream. */
+export interface OutputStats {
+  bytesOut: number;
+}
+
+const stats = new WeakMap<MediaSource, OutputStats>();
+
+export function outputStats(source: MediaSource): OutputStats {
+  let s = stats.get(source);
+  if (!s) {
+    s = { bytesOut: 0 };
+    stats.set(source, s);
+  }
+  return s;
+}
