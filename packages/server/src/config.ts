@@ -36,7 +36,7 @@ export const CONFIG_SCHEMA = {
   'http.port': { default: 8080, doc: 'HTTP port for the API and the HTTP/WebSocket outputs.', zlm: true },
   'http.bindIp': { default: '0.0.0.0', doc: 'Address the HTTP server binds to.' },
   'http.allow_cross_domains': { default: true, doc: 'Send CORS headers (Access-Control-Allow-Origin: *).', zlm: true },
-  'http.maxReqSize': { default: 1048576, doc: 'Largest accepted API request body in bytes.' },
+  'http.maxReqSize': { default: 4194304, doc: 'Largest accepted API request body in bytes.' },
   'api.secret': {
     default: '',
     doc: 'API secret. Empty: a random one is generated at first start and kept in <dataDir>/secret.',
@@ -50,6 +50,10 @@ export const CONFIG_SCHEMA = {
   'proxy.retryFactor': { default: 2, doc: 'Each further delay is the previous one times this (per proxy: retry_factor).' },
   'proxy.retryMaxMS': { default: 60000, doc: 'Longest reconnect delay (per proxy: retry_max_ms).' },
   'proxy.retryJitter': { default: 0.2, doc: 'Delays are spread by ± this fraction so proxies do not retry in step.' },
+  'proxy.startConcurrency': {
+    default: 32,
+    doc: 'First connects in flight at once when many proxies start together (restore, bulk add).',
+  },
   'proxy.maxPendingBytes': {
     default: 4194304,
     doc: 'Per-viewer bound on unsent bytes; above it the viewer skips to the next keyframe.',

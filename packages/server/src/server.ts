@@ -101,7 +101,7 @@ export class SluiceServer {
     ]);
     const c = this.config;
     this.store = options.store ?? new FileProxyStore(resolve(c['general.dataDir']));
-    this.proxies = new ProxyManager(this.registry, pullers, this.store, this.log);
+    this.proxies = new ProxyManager(this.registry, pullers, this.store, this.log, c['proxy.startConcurrency']);
     this.fmp4 = new Fmp4Streams({ maxPendingBytes: c['proxy.maxPendingBytes'], mergeWriteMs: c['general.mergeWriteMS'] });
     this.ports = new PortPool({ ...parsePortRange(c['rtp_proxy.port_range']), bindIp: c['http.bindIp'] });
     this.rtp = new RtpServerManager(

@@ -20,13 +20,17 @@ export class FakeUpstream {
   readonly contexts: PullContext[] = [];
   behaviours: Behaviour[] = [];
   fallback: Behaviour = 'fail';
+  /** Per-URL behaviour, overriding the queue (for failover tests). */
+  readonly byUrl = new Map<string, Behaviour>();
+  readonly urls: string[] = [];
   private readonly waiters: Array<{ n: number; resolve: () => void }> = [];
 
   readonly pull: PullSource = (ctx) => {
     this.attempts++;
     this.contexts.push(ctx);
     for (const w of [...this.waiters]) if (this.attempts >= w.n) w.resolve();
-    const behaviour = this.behaviours.shift() ?? this.fallback;
+    this.urls.push(ctx.url);
+    const behaviour = this.byUrl.get(ctx.url) ?? this.behaviours.shift() ?? this.fallback;
     return run(behaviour, ctx);
   };
 

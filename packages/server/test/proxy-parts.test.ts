@@ -21,7 +21,7 @@ describe('proxy state machine', () => {
   const illegal: Array<[ProxyState, ProxyState]> = [
     ['idle', 'playing'],
     ['stopped', 'connecting'],
-    ['playing', 'connecting'],
+    ['idle', 'retrying'],
     ['failed', 'playing'],
   ];
   it.each(illegal)('%s → %s is refused, naming both states', (from, to) => {

@@ -293,3 +293,57 @@ describe('none-reader watch', () => {
     w.dispose();
   });
 });
+
+describe('backup upstreams', () => {
+  it('fails over to the backup at once, keeps the stream, and returns to the primary when it is healthy', async () => {
+    const { upstream, manager, registry } = setup();
+    const primary = 'rtmp://primary.invalid/live/a';
+    const backup = 'rtmp://backup.invalid/live/a';
+    upstream.byUrl.set(primary, 'play-then-stall');
+    upstream.byUrl.set(backup, 'play');
+    const { proxy } = await manager.add(
+      spec({ url: primary, backupUrls: [backup], mediaTimeoutMs: 200, backoff: { initialMs: 300, factor: 1, maxMs: 300, jitter: 0 } }),
+    );
+    await proxy.waitForOutcome(2000);
+    const source = registry.get(proxy.key)!;
+    let closed = false;
+    const dts: number[] = [];
+    source.addReader({ onTracks: () => undefined, onFrame: (f) => dts.push(f.dts), onClose: () => (closed = true), pendingBytes: () => 0 });
+    upstream.byUrl.set(primary, 'fail'); // the primary is down from now on
+    const switched: number[] = [];
+    proxy.on('source', (_url, index) => switched.push(index));
+    await waitUntilTrue(() => proxy.activeIndex === 1 && proxy.state === 'playing', 3000);
+    expect(proxy.upstreams[0]!.healthy).toBe(false);
+    expect(proxy.upstreams[1]!.healthy).toBe(true);
+    const failedOverAt = upstream.urls.length;
+    // The primary comes back: the background probe finds it and the proxy returns.
+    upstream.byUrl.set(primary, 'play');
+    await waitUntilTrue(() => proxy.activeIndex === 0 && proxy.state === 'playing', 5000);
+    expect(switched).toEqual([1, 0]);
+    expect(upstream.urls.slice(failedOverAt)).toContain(primary);
+    expect(registry.get(proxy.key)).toBe(source);
+    expect(closed).toBe(false);
+    for (let i = 1; i < dts.length; i++) expect(dts[i]!).toBeGreaterThan(dts[i - 1]!);
+  }, 15_000);
+
+  it('backs off only after every upstream failed in a row', async () => {
+    const { upstream, manager } = setup();
+    const { proxy } = await manager.add(
+      spec({ url: 'rtmp://a.invalid/x', backupUrls: ['rtmp://b.invalid/x'], backoff: { initialMs: 400, factor: 1, maxMs: 400, jitter: 0 } }),
+    );
+    await upstream.waitForAttempts(2, 1000);
+    const t0 = Date.now();
+    await upstream.waitForAttempts(3, 2000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+    expect(upstream.urls.slice(0, 3)).toEqual(['rtmp://a.invalid/x', 'rtmp://b.invalid/x', 'rtmp://a.invalid/x']);
+    expect(proxy.consecutiveFailures).toBeGreaterThanOrEqual(2);
+  });
+});
+
+async function waitUntilTrue(fn: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

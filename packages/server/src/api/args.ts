@@ -6,17 +6,43 @@ import { ApiCode, ApiError, invalidArg } from './codes.js';
  * the parameter in its error, so a caller knows what to fix.
  */
 export class ApiArgs {
-  constructor(private readonly values: ReadonlyMap<string, string>) {}
+  constructor(
+    private readonly values: ReadonlyMap<string, string>,
+    private readonly structured: ReadonlyMap<string, unknown> = new Map(),
+  ) {}
 
   static fromSources(query: URLSearchParams, body: Record<string, unknown>): ApiArgs {
     const values = new Map<string, string>();
+    const structured = new Map<string, unknown>();
     for (const [k, v] of Object.entries(body)) {
       if (v === null || v === undefined) continue;
-      // Flat JSON only: a nested object is not an argument we know how to read.
-      values.set(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+      // Scalars are read as strings like query values; arrays and objects are
+      // kept as they are for the calls that take them (bulk, url lists).
+      if (typeof v === 'object') structured.set(k, v);
+      else values.set(k, String(v));
     }
     for (const [k, v] of query) values.set(k, v);
-    return new ApiArgs(values);
+    return new ApiArgs(values, structured);
+  }
+
+  /** An argument given as a JSON array or object in the body (or as JSON text in the query). */
+  json(name: string): unknown {
+    if (this.structured.has(name)) return this.structured.get(name);
+    const text = this.values.get(name);
+    if (text === undefined || text === '') return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw invalidArg(name, 'is not valid JSON');
+    }
+  }
+
+  /** A list of strings: a JSON array, or one comma-free string. */
+  stringList(name: string): string[] | undefined {
+    const v = this.structured.get(name) ?? this.values.get(name);
+    if (v === undefined || v === '') return undefined;
+    if (typeof v === 'string') return v.trim().startsWith('[') ? asStringList(name, this.json(name)) : [v];
+    return asStringList(name, v);
   }
 
   has(name: string): boolean {
@@ -70,4 +96,9 @@ export class ApiArgs {
     if (s === '0' || s === 'false' || s === 'no' || s === 'off') return false;
     throw invalidArg(name, `"${v}" is not a boolean (use 0 or 1)`);
   }
+}
+
+function asStringList(name: string, v: unknown): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalidArg(name, 'must be a list of strings');
+  return v;
 }

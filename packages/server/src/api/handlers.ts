@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { ProxyConflictError, UnsupportedSchemeError, type ProxyManager } from '../proxy/manager.js';
 import type { ProxySpec } from '../proxy/stream-proxy.js';
 import type { StreamRegistry } from '@sluice/core';
-import type { ApiArgs } from './args.js';
+import { ApiArgs } from './args.js';
 import { ApiCode, ApiError, invalidArg } from './codes.js';
 import { mediaInfo, proxyInfo, type Origin } from './media-info.js';
 import type { ApiRouter } from './router.js';
@@ -20,6 +20,15 @@ export interface ApiDeps {
 
 /** The output schemas a ready stream is listed under in getMediaList. */
 const SCHEMAS = ['fmp4'] as const;
+/** Items in one bulk request: bounds the work (and memory) one request can ask for. */
+const MAX_BULK_ITEMS = 10_000;
+
+function itemError(err: unknown): { code: number; msg: string } {
+  if (err instanceof ApiError) return { code: err.code, msg: err.message };
+  if (err instanceof ProxyConflictError) return { code: ApiCode.InvalidArgs, msg: err.message };
+  if (err instanceof UnsupportedSchemeError) return { code: ApiCode.InvalidArgs, msg: `invalid argument url: ${err.message}` };
+  return { code: ApiCode.Exception, msg: (err as Error).message };
+}
 const MAX_TIMEOUT_SEC = 600;
 
 function streamKeyArgs(args: ApiArgs, required: boolean): Partial<StreamKey> {
@@ -44,24 +53,32 @@ function matches(item: { key: StreamKey }, filter: Partial<StreamKey>): boolean 
   );
 }
 
-function proxySpecFromArgs(args: ApiArgs, deps: ApiDeps): ProxySpec {
-  const key = streamKeyArgs(args, true) as StreamKey;
-  const urlText = args.string('url');
+/** Only URLs Sluice pulls from: the API must not become a way to reach anything else. */
+function checkUpstreamUrl(name: string, text: string, deps: ApiDeps): void {
   let url: URL;
   try {
-    url = new URL(urlText);
+    url = new URL(text);
   } catch {
-    throw invalidArg('url', `"${urlText}" is not a URL`);
+    throw invalidArg(name, `"${text}" is not a URL`);
   }
   const scheme = url.protocol.replace(/:$/, '');
   if (!deps.proxies.supportedSchemes().includes(scheme)) {
-    throw invalidArg('url', `scheme "${scheme}" is not pulled by Sluice (use ${deps.proxies.supportedSchemes().join(', ')})`);
+    throw invalidArg(name, `scheme "${scheme}" is not pulled by Sluice (use ${deps.proxies.supportedSchemes().join(', ')})`);
   }
-  if (!url.hostname) throw invalidArg('url', 'no host');
+  if (!url.hostname) throw invalidArg(name, 'no host');
+}
+
+function proxySpecFromArgs(args: ApiArgs, deps: ApiDeps): ProxySpec {
+  const key = streamKeyArgs(args, true) as StreamKey;
+  const urlText = args.string('url');
+  checkUpstreamUrl('url', urlText, deps);
+  const backups = args.stringList('backup_urls') ?? args.stringList('backup_url') ?? [];
+  backups.forEach((u, i) => checkUpstreamUrl(backups.length > 1 ? `backup_urls[${i}]` : 'backup_url', u, deps));
   const c = deps.config;
   return {
     ...key,
     url: urlText,
+    backupUrls: backups,
     retryCount: args.int('retry_count', { default: -1, min: -1, max: 1_000_000 }),
     timeoutSec: args.number('timeout_sec', { default: c['proxy.timeoutSec'], min: 0.1, max: MAX_TIMEOUT_SEC }),
     rtpType: args.int('rtp_type', { default: 0, min: 0, max: 2 }),
@@ -110,6 +127,50 @@ export function registerApi(router: ApiRouter, deps: ApiDeps): void {
     }
     if (!outcome.ok) throw new ApiError(ApiCode.OtherFailed, `pull failed: ${outcome.error}`, { data: { key: proxy.keyString } });
     return { data: { key: proxy.keyString } };
+  });
+
+  /**
+   * Sluice's bulk call: `{"add": [...], "update": [...], "delete": ["key", ...]}`
+   * (add items take addStreamProxy's arguments; update replaces like force=1).
+   * Every item is answered on its own and persisted on its own; invalid items
+   * are named and skipped, the valid ones applied. Nothing waits for upstreams:
+   * started proxies connect through the start limiter.
+   */
+  router.add('bulkStreamProxy', async (args) => {
+    const section = (name: 'add' | 'update' | 'delete'): unknown[] => {
+      const v = args.json(name);
+      if (v === undefined) return [];
+      if (!Array.isArray(v)) throw invalidArg(name, 'must be a JSON array');
+      if (v.length > MAX_BULK_ITEMS) throw invalidArg(name, `at most ${MAX_BULK_ITEMS} items per request`);
+      return v;
+    };
+    const upsert = async (items: unknown[], force: boolean): Promise<Record<string, unknown>[]> =>
+      Promise.all(
+        items.map(async (item, index) => {
+          try {
+            if (!item || typeof item !== 'object' || Array.isArray(item)) throw invalidArg(`item ${index}`, 'must be an object');
+            const spec = proxySpecFromArgs(ApiArgs.fromSources(new URLSearchParams(), item as Record<string, unknown>), deps);
+            const { proxy, created } = await proxies.add(spec, { force });
+            return { index, code: ApiCode.Success, key: proxy.keyString, created, state: proxy.state };
+          } catch (err) {
+            return { index, ...itemError(err) };
+          }
+        }),
+      );
+    const addItems = section('add');
+    const updateItems = section('update');
+    const deleteItems = section('delete');
+    const [added, updated, deleted] = await Promise.all([
+      upsert(addItems, false),
+      upsert(updateItems, true),
+      Promise.all(
+        deleteItems.map(async (key, index) => {
+          if (typeof key !== 'string') return { index, ...itemError(invalidArg(`delete[${index}]`, 'must be a key string')) };
+          return { index, code: ApiCode.Success, key, flag: await proxies.remove(key, 'bulk delete') };
+        }),
+      ),
+    ]);
+    return { data: { add: added, update: updated, delete: deleted } };
   });
 
   router.add('delStreamProxy', async (args) => {

@@ -1,6 +1,8 @@
 import type { Track } from '@sluice/codec';
 import type { MediaSource } from '@sluice/core';
 import type { StreamProxy } from '../proxy/stream-proxy.js';
+import { maskUrl } from '../mask-url.js';
+export { maskUrl };
 
 /** ZLMediaKit's CodecId numbering, which platforms switch on. */
 const ZLM_CODEC_ID: Record<Track['codec'], number> = { h264: 0, h265: 1, aac: 2, pcma: 3, pcmu: 4 };
@@ -57,17 +59,6 @@ export function mediaInfo(source: MediaSource, schema: string, origin: Origin): 
   };
 }
 
-/** Hides the password of `scheme://user:password@host/...` in anything we show or log. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-  }
-}
-
 export function proxyInfo(proxy: StreamProxy): Record<string, unknown> {
   const s = proxy.spec;
   return {
@@ -76,6 +67,16 @@ export function proxyInfo(proxy: StreamProxy): Record<string, unknown> {
     app: s.app,
     stream: s.stream,
     url: maskUrl(s.url),
+    activeUrl: maskUrl(proxy.activeUrl),
+    activeIndex: proxy.activeIndex,
+    upstreams: proxy.upstreams.map((u, index) => ({
+      index,
+      url: maskUrl(u.url),
+      active: index === proxy.activeIndex,
+      healthy: u.healthy ?? null,
+      lastError: u.lastError ?? null,
+      lastCheckedAt: u.lastCheckedAt ? new Date(u.lastCheckedAt).toISOString() : null,
+    })),
     state: proxy.state,
     status: proxy.state === 'playing' ? 0 : -1,
     lastError: proxy.lastError ?? null,

@@ -34,14 +34,44 @@ export interface ProxyManagerEvents {
  */
 export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
   private readonly proxies = new Map<string, StreamProxy>();
+  private connecting = 0;
+  private readonly startQueue: StreamProxy[] = [];
 
   constructor(
     private readonly registry: StreamRegistry,
     private readonly pullers: ReadonlyMap<string, PullSource>,
     private readonly store: ProxyStore,
     private readonly log: Logger,
+    /** First connects in flight at once (restore, bulk add): a restart with 1000 proxies must not storm the upstreams. */
+    private readonly startConcurrency = 32,
   ) {
     super();
+  }
+
+  /** Proxies waiting for a connect slot. */
+  get queuedStarts(): number {
+    return this.startQueue.length;
+  }
+
+  /** Starts a proxy when a connect slot is free; the slot frees when it leaves 'connecting'. */
+  private scheduleStart(proxy: StreamProxy): void {
+    if (this.connecting >= this.startConcurrency) {
+      this.startQueue.push(proxy);
+      return;
+    }
+    this.connecting++;
+    const release = (): void => {
+      proxy.off('state', onState);
+      this.connecting--;
+      const next = this.startQueue.shift();
+      if (next) this.scheduleStart(next);
+    };
+    const onState = (to: ProxyState): void => {
+      if (to !== 'connecting') release();
+    };
+    proxy.on('state', onState);
+    proxy.start();
+    if (proxy.state !== 'connecting') release();
   }
 
   /**
@@ -50,19 +80,35 @@ export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
    */
   async restore(): Promise<number> {
     const specs = await this.store.load();
-    for (const spec of specs) {
-      try {
-        await this.add(spec, { persist: false });
-      } catch (err) {
-        this.log.error('could not restore a stored proxy', { stream: streamKeyString(spec), err: err as Error });
-      }
-    }
+    await Promise.all(
+      specs.map(async (spec) => {
+        try {
+          await this.add(spec, { persist: false });
+        } catch (err) {
+          this.log.error('could not restore a stored proxy', { stream: streamKeyString(spec), err: err as Error });
+        }
+      }),
+    );
     return specs.length;
   }
 
   /** The schemes a proxy may pull from (so the API cannot be used to reach anything else). */
   supportedSchemes(): string[] {
     return [...this.pullers.keys()];
+  }
+
+  /**
+   * One pull function for all of a proxy's upstreams, dispatching on each URL's
+   * scheme (a primary on RTSP may have a backup on RTMP).
+   */
+  private pullerFor(spec: ProxySpec): PullSource {
+    for (const url of [spec.url, ...(spec.backupUrls ?? [])]) {
+      const scheme = new URL(url).protocol.replace(/:$/, '');
+      if (!this.pullers.has(scheme)) {
+        throw new UnsupportedSchemeError(`unsupported url scheme ${scheme}: ${this.supportedSchemes().join(', ')} only`);
+      }
+    }
+    return (ctx) => this.pullers.get(new URL(ctx.url).protocol.replace(/:$/, ''))!(ctx);
   }
 
   get(key: StreamKey | string): StreamProxy | undefined {
@@ -86,13 +132,11 @@ export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
     spec: ProxySpec,
     options: { force?: boolean; persist?: boolean } = {},
   ): Promise<{ proxy: StreamProxy; created: boolean }> {
-    const scheme = new URL(spec.url).protocol.replace(/:$/, '');
-    const pull = this.pullers.get(scheme);
-    if (!pull) throw new UnsupportedSchemeError(`unsupported url scheme ${scheme}: ${this.supportedSchemes().join(', ')} only`);
+    const pull = this.pullerFor(spec);
     const keyString = streamKeyString(spec);
     const existing = this.proxies.get(keyString);
     if (existing) {
-      if (existing.spec.url === spec.url && !options.force) return { proxy: existing, created: false };
+      if (sameUpstreams(existing.spec, spec) && !options.force) return { proxy: existing, created: false };
       if (!options.force) throw new ProxyConflictError(keyString, existing.spec.url);
       await this.remove(keyString, 'replaced by force=1');
       // Another request may have added the key while we awaited the removal.
@@ -111,7 +155,7 @@ export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
     });
     this.proxies.set(keyString, proxy);
     this.emit('added', proxy);
-    if (!spec.onDemand) proxy.start();
+    if (!spec.onDemand) this.scheduleStart(proxy);
     if (options.persist !== false) {
       try {
         await this.store.put(spec);
@@ -140,4 +184,10 @@ export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
   async shutdown(reason: string): Promise<void> {
     await Promise.all(this.list().map((p) => this.remove(p.keyString, reason, { persist: false })));
   }
+}
+
+function sameUpstreams(a: ProxySpec, b: ProxySpec): boolean {
+  const ab = a.backupUrls ?? [];
+  const bb = b.backupUrls ?? [];
+  return a.url === b.url && ab.length === bb.length && ab.every((u, i) => u === bb[i]);
 }

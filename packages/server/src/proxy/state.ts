@@ -16,7 +16,8 @@ export type ProxyState = 'idle' | 'connecting' | 'playing' | 'retrying' | 'faile
 const TRANSITIONS: Record<ProxyState, readonly ProxyState[]> = {
   idle: ['connecting', 'stopped'],
   connecting: ['playing', 'retrying', 'failed', 'idle', 'stopped'],
-  playing: ['retrying', 'failed', 'idle', 'stopped'],
+  // playing → connecting: a planned switch back to the primary upstream (no failure).
+  playing: ['connecting', 'retrying', 'failed', 'idle', 'stopped'],
   retrying: ['connecting', 'failed', 'idle', 'stopped'],
   failed: ['connecting', 'idle', 'stopped'],
   stopped: [],

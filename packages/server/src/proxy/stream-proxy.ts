@@ -8,6 +8,7 @@ import type { IngestSink, PullSource } from '../sources/pull-source.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { assertTransition, type ProxyState } from './state.js';
 import { Timeline } from './timeline.js';
+import { maskUrl } from '../mask-url.js';
 
 /** What a proxy was asked to do; this is what gets persisted. */
 export interface ProxySpec {
@@ -15,6 +16,8 @@ export interface ProxySpec {
   readonly app: string;
   readonly stream: string;
   readonly url: string;
+  /** Backup upstreams in priority order, used when the one before fails (Sluice extension). */
+  readonly backupUrls?: readonly string[];
   /** -1 retry forever, 0 never, N: give up after N consecutive failed retries. */
   readonly retryCount: number;
   /** Bound on connect + play of one attempt. */
@@ -37,6 +40,16 @@ export interface StreamProxyDeps {
 
 export interface StreamProxyEvents {
   state: [to: ProxyState, from: ProxyState, reason: string | undefined];
+  /** The upstream in use changed (failover to a backup, or back to the primary). */
+  source: [url: string, index: number];
+}
+
+/** What the proxy knows of one of its upstreams. */
+export interface UpstreamHealth {
+  readonly url: string;
+  healthy: boolean | undefined;
+  lastError: string | undefined;
+  lastCheckedAt: number | undefined;
 }
 
 /** The upstream sent nothing for too long: treated like a dropped connection. */
@@ -72,6 +85,13 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
   private sessions = 0;
   private readonly timeline = new Timeline();
   private readonly retryLog: RateLimitedLog;
+  /** Index in `upstreams` of the one in use. */
+  activeIndex = 0;
+  readonly upstreams: UpstreamHealth[];
+  /** Set when a healthy primary should replace the backup in use: the session ends without counting as a failure. */
+  private returningToPrimary = false;
+  private sessionAbort: AbortController | undefined;
+  private primaryProbe: AbortController | undefined;
 
   constructor(
     readonly spec: ProxySpec,
@@ -81,6 +101,16 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
     this.key = { vhost: spec.vhost, app: spec.app, stream: spec.stream };
     this.keyString = streamKeyString(this.key);
     this.retryLog = new RateLimitedLog(deps.log, 60_000);
+    this.upstreams = [spec.url, ...(spec.backupUrls ?? [])].map((url) => ({
+      url,
+      healthy: undefined,
+      lastError: undefined,
+      lastCheckedAt: undefined,
+    }));
+  }
+
+  get activeUrl(): string {
+    return this.upstreams[this.activeIndex]!.url;
   }
 
   /**
@@ -139,6 +169,8 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
   /** Aborts the running loop and closes the stream; returns the loop to await. */
   private halt(reason: string): Promise<void> | undefined {
     const loop = this.loop;
+    this.primaryProbe?.abort();
+    this.primaryProbe = undefined;
     this.controller?.abort(new Error(reason));
     this.controller = undefined;
     this.loop = undefined;
@@ -185,19 +217,40 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
+    /** Upstreams tried since the last success, for failover: after a full round, back off. */
+    let triedThisRound = 0;
     while (!signal.aborted) {
       this.transition('connecting');
       if (this.sessions++ > 0) this.rePullCount++;
       let error: Error;
+      const upstream = this.upstreams[this.activeIndex]!;
       try {
-        await this.runSession(signal);
+        await this.runSession(signal, upstream.url);
         error = new Error('upstream ended');
       } catch (err) {
         error = err as Error;
       }
       if (signal.aborted) return;
+      if (this.returningToPrimary) {
+        this.returningToPrimary = false;
+        this.switchTo(0, 'primary healthy again');
+        triedThisRound = 0;
+        continue;
+      }
+      upstream.healthy = false;
+      upstream.lastError = error.message;
+      upstream.lastCheckedAt = Date.now();
+      if (this.state === 'playing') triedThisRound = 0;
       this.consecutiveFailures++;
       this.lastError = error.message;
+      if (this.upstreams.length > 1 && ++triedThisRound < this.upstreams.length) {
+        // Fail over to the next upstream at once; backing off is for when all of them failed.
+        this.switchTo((this.activeIndex + 1) % this.upstreams.length, error.message);
+        this.transition('retrying', error.message);
+        continue;
+      }
+      triedThisRound = 0;
+      if (this.upstreams.length > 1) this.switchTo(0, 'every upstream failed; starting over from the primary');
       const retries = this.spec.retryCount;
       if (retries >= 0 && this.consecutiveFailures > retries) {
         this.deps.log.warn('proxy failed, no retries left', { err: error.message, failures: this.consecutiveFailures });
@@ -213,9 +266,71 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
     }
   }
 
+  private switchTo(index: number, reason: string): void {
+    if (index === this.activeIndex) return;
+    this.activeIndex = index;
+    this.deps.log.info('proxy upstream switched', { url: maskUrl(this.activeUrl), index, reason });
+    this.emit('source', this.activeUrl, index);
+  }
+
+  /**
+   * While a backup is in use, checks the primary at the backoff pace with a
+   * probe session of its own; once it delivers media, the backup session ends
+   * and the run loop returns to the primary (viewers stay attached: same stream).
+   */
+  private startPrimaryProbe(): void {
+    if (this.primaryProbe || this.activeIndex === 0) return;
+    const probe = new AbortController();
+    this.primaryProbe = probe;
+    const primary = this.upstreams[0]!;
+    void (async () => {
+      for (let attempt = 1; !probe.signal.aborted; attempt++) {
+        await abortableSleep(backoffDelay(this.spec.backoff, attempt), probe.signal);
+        if (probe.signal.aborted) return;
+        const ok = await this.probe(primary.url, probe.signal);
+        primary.lastCheckedAt = Date.now();
+        primary.healthy = ok.ok;
+        primary.lastError = ok.ok ? undefined : ok.error;
+        if (ok.ok && !probe.signal.aborted && this.activeIndex !== 0) {
+          this.returningToPrimary = true;
+          this.sessionAbort?.abort(new Error('returning to the primary upstream'));
+          break;
+        }
+      }
+      if (this.primaryProbe === probe) this.primaryProbe = undefined;
+    })();
+  }
+
+  /** Connects to `url` and waits for its first frame, delivering nothing anywhere. */
+  private async probe(url: string, outer: AbortSignal): Promise<{ ok: true } | { ok: false; error: string }> {
+    const controller = new AbortController();
+    const onOuter = (): void => controller.abort();
+    outer.addEventListener('abort', onOuter, { once: true });
+    const timer = setTimeout(() => controller.abort(new Error('probe timed out')), this.spec.timeoutSec * 1000);
+    let gotMedia = false;
+    const sink: IngestSink = {
+      setTracks: () => undefined,
+      pushFrame: () => {
+        gotMedia = true;
+        controller.abort(new Error('probe done'));
+      },
+    };
+    try {
+      await this.deps.pull({ url, signal: controller.signal, timeoutMs: this.spec.timeoutSec * 1000, sink, rtpType: this.spec.rtpType, addBytesIn: () => undefined });
+    } catch (err) {
+      if (!gotMedia) return { ok: false, error: (err as Error).message };
+    } finally {
+      clearTimeout(timer);
+      outer.removeEventListener('abort', onOuter);
+      controller.abort();
+    }
+    return gotMedia ? { ok: true } : { ok: false, error: 'upstream ended without media' };
+  }
+
   /** One upstream session, bounded by the connect timeout and the media timeout. */
-  private async runSession(outer: AbortSignal): Promise<void> {
+  private async runSession(outer: AbortSignal, url: string): Promise<void> {
     const session = new AbortController();
+    this.sessionAbort = session;
     const onOuterAbort = (): void => session.abort(outer.reason);
     outer.addEventListener('abort', onOuterAbort, { once: true });
     let watchdogError: Error | undefined;
@@ -229,7 +344,12 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
       if (outer.aborted) return;
       this.consecutiveFailures = 0;
       this.lastError = undefined;
+      const upstream = this.upstreams[this.activeIndex]!;
+      upstream.healthy = true;
+      upstream.lastError = undefined;
+      upstream.lastCheckedAt = Date.now();
       this.transition('playing');
+      this.startPrimaryProbe();
     });
     const connectTimer = setTimeout(
       () => fail(new ConnectTimeoutError(`no media within ${this.spec.timeoutSec} s of connecting`)),
@@ -247,7 +367,7 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
     sink.onPlaying = () => clearTimeout(connectTimer);
     try {
       await this.deps.pull({
-        url: this.spec.url,
+        url,
         signal: session.signal,
         timeoutMs: this.spec.timeoutSec * 1000,
         sink,
@@ -259,6 +379,7 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
     } catch (err) {
       throw watchdogError ?? err;
     } finally {
+      if (this.sessionAbort === session) this.sessionAbort = undefined;
       clearTimeout(connectTimer);
       clearInterval(watchdog);
       outer.removeEventListener('abort', onOuterAbort);
@@ -321,3 +442,4 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
