@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { StreamRegistry } from '@sluice/core';
 import { streamKeyString, type StreamKey } from '@sluice/core';
-import type { Logger } from '../log.js';
+import { RateLimitedLog, type Logger } from '../log.js';
 import type { PullSource } from '../sources/pull-source.js';
 import type { ProxyStore } from '../store/proxy-store.js';
 import type { ProxyState } from './state.js';
@@ -149,8 +149,13 @@ export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
     }
     const log = this.log.child({ stream: keyString });
     const proxy = new StreamProxy(spec, { registry: this.registry, pull, log });
+    // The connecting ⇄ retrying cycle of an upstream that stays down is logged at
+    // most once a minute (with the count of lines held back); other changes always.
+    const retryCycleLog = new RateLimitedLog(log, 60_000);
     proxy.on('state', (to, from, reason) => {
-      log.info('proxy state', { from, to, reason });
+      const retryCycle = proxy.consecutiveFailures > 0 && (to === 'connecting' || to === 'retrying');
+      if (retryCycle) retryCycleLog.log('info', 'proxy state', { from, to, reason, failures: proxy.consecutiveFailures });
+      else log.info('proxy state', { from, to, reason });
       this.emit('state', proxy, to, from, reason);
     });
     this.proxies.set(keyString, proxy);

@@ -260,7 +260,7 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
       }
       const delay = backoffDelay(this.spec.backoff, this.consecutiveFailures);
       this.nextRetryAt = Date.now() + delay;
-      this.retryLog.log('warn', 'upstream lost, retrying', { err: error.message, retryInMs: delay });
+      this.retryLog.log('warn', 'upstream lost, retrying', { err: error.message, retryInMs: delay, failures: this.consecutiveFailures });
       this.transition('retrying', error.message);
       await abortableSleep(delay, signal);
     }
