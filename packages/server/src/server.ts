@@ -12,6 +12,7 @@ import { registerApi } from './api/handlers.js';
 import { ProxyManager } from './proxy/manager.js';
 import type { PullSource } from './sources/pull-source.js';
 import { runRtmpPull } from './sources/rtmp-source.js';
+import { runRtspPull } from './sources/rtsp-source.js';
 import { Fmp4Streams } from './outputs/fmp4-stream.js';
 import { serveHttpFmp4 } from './outputs/http-fmp4.js';
 import { serveWsFmp4 } from './outputs/ws-fmp4.js';
@@ -98,12 +99,16 @@ export class SluiceServer {
     const pullers = new Map<string, PullSource>([
       ['rtmp', runRtmpPull],
       ['rtmps', runRtmpPull],
+      ['rtsp', runRtspPull],
+      ['rtsps', runRtspPull],
     ]);
     const c = this.config;
     this.store = options.store ?? new FileProxyStore(resolve(c['general.dataDir']));
-    this.proxies = new ProxyManager(this.registry, pullers, this.store, this.log, c['proxy.startConcurrency']);
-    this.fmp4 = new Fmp4Streams({ maxPendingBytes: c['proxy.maxPendingBytes'], mergeWriteMs: c['general.mergeWriteMS'] });
     this.ports = new PortPool({ ...parsePortRange(c['rtp_proxy.port_range']), bindIp: c['http.bindIp'] });
+    this.proxies = new ProxyManager(this.registry, pullers, this.store, this.log, c['proxy.startConcurrency'], () =>
+      this.ports.allocate(),
+    );
+    this.fmp4 = new Fmp4Streams({ maxPendingBytes: c['proxy.maxPendingBytes'], mergeWriteMs: c['general.mergeWriteMS'] });
     this.rtp = new RtpServerManager(
       this.ports,
       this.registry,

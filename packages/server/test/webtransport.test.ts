@@ -410,6 +410,9 @@ describe('WebTransport output', () => {
     await waitReady(source);
     const client = nodeClient(output, '/live/closing.live.mp4');
     await client.ready;
+    // A player reads its stream; one that does not would not notice its connection end either.
+    const reading = readFirstStream(client.incomingUnidirectionalStreams as ReadableStream<ReadableStream<Uint8Array>>);
+    reading.catch(() => undefined);
     await eventually('the viewer is counted', () => source.viewerCount === 1);
     expect(tcpHandles()).toBeGreaterThan(baseline);
 
@@ -420,7 +423,7 @@ describe('WebTransport output', () => {
     });
     expect(source.viewerCount).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
-    console.log('DEBUG', baseline, process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')), (client as any).sessionint?.parentobj?.transportInt?.clientInt?.socket?.destroyed, (client as any).sessionint?.parentobj?.transportInt?.clientInt?.closed);
+    { const ci = (client as any).sessionint?.parentobj?.transportInt?.clientInt; console.log('DEBUG', process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')), ci?.closed, ci?.destroyed, ci?.socket?.destroyed, ci?.socket?.localPort, ci?.socket?.remotePort, output.port); }
     // The client's end closes once the server has cut its connection: give it its turn.
     await eventually('no TCP handle is left', () => tcpHandles() === baseline);
     const refused = await new Promise<string>((resolve) => {

@@ -82,6 +82,8 @@ function proxySpecFromArgs(args: ApiArgs, deps: ApiDeps): ProxySpec {
     retryCount: args.int('retry_count', { default: -1, min: -1, max: 1_000_000 }),
     timeoutSec: args.number('timeout_sec', { default: c['proxy.timeoutSec'], min: 0.1, max: MAX_TIMEOUT_SEC }),
     rtpType: args.int('rtp_type', { default: 0, min: 0, max: 2 }),
+    rtspUser: args.optionalString('rtsp_user'),
+    rtspPassword: args.optionalString('rtsp_pwd'),
     onDemand: args.bool('on_demand', c['proxy.onDemand']),
     enableFmp4: args.bool('enable_fmp4', c['protocol.enable_fmp4']),
     enableHls: args.bool('enable_hls', false),

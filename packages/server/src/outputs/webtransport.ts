@@ -501,7 +501,6 @@ export async function startWebTransportOutput(
     for (const server of servers) stopQuietly(server);
     await Promise.race([sessionsClosed, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
     // Connections clients did not drop by now are cut, so no socket outlives close().
-    console.log('DEBUGMOD sockets', sockets.size, servers.map((x) => !!tcpServerOf(x)));
     const gone = [...sockets].map((s) => new Promise((r) => (s.destroyed ? r(undefined) : s.once('close', r))));
     for (const socket of sockets) socket.destroy();
     await Promise.all(gone);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { StreamRegistry } from '@sluice/core';
 import { streamKeyString, type StreamKey } from '@sluice/core';
 import { RateLimitedLog, type Logger } from '../log.js';
-import type { PullSource } from '../sources/pull-source.js';
+import type { PullSource, UdpPortPair } from '../sources/pull-source.js';
 import type { ProxyStore } from '../store/proxy-store.js';
 import type { ProxyState } from './state.js';
 import { StreamProxy, type ProxySpec } from './stream-proxy.js';
@@ -44,6 +44,7 @@ export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
     private readonly log: Logger,
     /** First connects in flight at once (restore, bulk add): a restart with 1000 proxies must not storm the upstreams. */
     private readonly startConcurrency = 32,
+    private readonly udpPorts?: () => Promise<UdpPortPair>,
   ) {
     super();
   }
@@ -148,7 +149,7 @@ export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
       throw new ProxyConflictError(keyString, 'a stream that is not a proxy (already publishing)');
     }
     const log = this.log.child({ stream: keyString });
-    const proxy = new StreamProxy(spec, { registry: this.registry, pull, log });
+    const proxy = new StreamProxy(spec, { registry: this.registry, pull, log, udpPorts: this.udpPorts });
     // The connecting ⇄ retrying cycle of an upstream that stays down is logged at
     // most once a minute (with the count of lines held back); other changes always.
     const retryCycleLog = new RateLimitedLog(log, 60_000);

@@ -4,7 +4,7 @@ import type { MediaSource, StreamKey, StreamRegistry } from '@sluice/core';
 import { streamKeyString } from '@sluice/core';
 import type { Logger } from '../log.js';
 import { RateLimitedLog } from '../log.js';
-import type { IngestSink, PullSource } from '../sources/pull-source.js';
+import type { IngestSink, PullContext, PullSource, UdpPortPair } from '../sources/pull-source.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { assertTransition, type ProxyState } from './state.js';
 import { Timeline } from './timeline.js';
@@ -22,8 +22,11 @@ export interface ProxySpec {
   readonly retryCount: number;
   /** Bound on connect + play of one attempt. */
   readonly timeoutSec: number;
-  /** RTSP transport: 0 TCP, 1 UDP. */
+  /** RTSP transport: 0 TCP, 1 UDP, 2 automatic (UDP, falling back to TCP). */
   readonly rtpType: number;
+  /** RTSP credentials when they are not in the URL. */
+  readonly rtspUser?: string;
+  readonly rtspPassword?: string;
   readonly onDemand: boolean;
   readonly enableFmp4: boolean;
   readonly enableHls: boolean;
@@ -32,6 +35,8 @@ export interface ProxySpec {
 }
 
 export interface StreamProxyDeps {
+  /** RTP/RTCP port pairs for RTSP over UDP. */
+  readonly udpPorts?: () => Promise<UdpPortPair>;
   /** The proxy registers its stream here while it runs (from start until idle or stopped). */
   readonly registry: StreamRegistry;
   readonly pull: PullSource;
@@ -316,7 +321,7 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
       },
     };
     try {
-      await this.deps.pull({ url, signal: controller.signal, timeoutMs: this.spec.timeoutSec * 1000, sink, rtpType: this.spec.rtpType, addBytesIn: () => undefined });
+      await this.deps.pull(this.pullContext(url, controller.signal, sink, () => undefined));
     } catch (err) {
       if (!gotMedia) return { ok: false, error: (err as Error).message };
     } finally {
@@ -325,6 +330,20 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
       controller.abort();
     }
     return gotMedia ? { ok: true } : { ok: false, error: 'upstream ended without media' };
+  }
+
+  private pullContext(url: string, signal: AbortSignal, sink: IngestSink, addBytesIn: (n: number) => void): PullContext {
+    return {
+      url,
+      signal,
+      timeoutMs: this.spec.timeoutSec * 1000,
+      sink,
+      rtpType: this.spec.rtpType,
+      user: this.spec.rtspUser,
+      password: this.spec.rtspPassword,
+      udpPorts: this.deps.udpPorts,
+      addBytesIn,
+    };
   }
 
   /** One upstream session, bounded by the connect timeout and the media timeout. */
@@ -366,16 +385,11 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
     );
     sink.onPlaying = () => clearTimeout(connectTimer);
     try {
-      await this.deps.pull({
-        url,
-        signal: session.signal,
-        timeoutMs: this.spec.timeoutSec * 1000,
-        sink,
-        rtpType: this.spec.rtpType,
-        addBytesIn: (n) => {
+      await this.deps.pull(
+        this.pullContext(url, session.signal, sink, (n) => {
           this.bytesIn += n;
-        },
-      });
+        }),
+      );
     } catch (err) {
       throw watchdogError ?? err;
     } finally {

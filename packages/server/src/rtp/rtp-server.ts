@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 import { RateLimitedLog } from '../log.js';
 import { AudioTrackBuilder } from '../sources/audio-track-builder.js';
 import { VideoTrackBuilder } from '../sources/video-track-builder.js';
-import { TrackGate } from './track-gate.js';
+import { TrackGate } from '../sources/track-gate.js';
 
 /** ZLMediaKit's tcp_mode: 0 UDP only, 1 TCP passive (we listen), 2 TCP active (we connect). */
 export type TcpMode = 0 | 1 | 2;

@@ -14,8 +14,21 @@ export interface PullContext {
   readonly sink: IngestSink;
   /** Bytes read from the upstream so far are added here. */
   addBytesIn(n: number): void;
-  /** RTSP transport choice (0 TCP, 1 UDP); ignored by RTMP. */
+  /** RTSP transport choice (0 TCP, 1 UDP, 2 automatic: UDP, falling back to TCP); ignored by RTMP. */
   readonly rtpType: number;
+  /** RTSP credentials when not in the URL (rtsp_user / rtsp_pwd). */
+  readonly user?: string;
+  readonly password?: string;
+  /** Bound RTP/RTCP port pairs for RTSP over UDP, from the relay's port pool. */
+  readonly udpPorts?: () => Promise<UdpPortPair>;
+}
+
+export interface UdpPortPair {
+  readonly rtpPort: number;
+  readonly rtcpPort: number;
+  readonly rtp: import('node:dgram').Socket;
+  readonly rtcp: import('node:dgram').Socket;
+  release(): void;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { MediaFrame, Track } from '@sluice/codec';
-import type { MediaSource } from '@sluice/core';
+import type { IngestSink } from './pull-source.js';
 
 /** How long to wait for the second track before publishing the first alone (media time). */
 const SECOND_TRACK_WAIT_MS = 1000;
@@ -20,7 +20,7 @@ export class TrackGate {
   private static readonly MAX_PENDING = 200;
 
   constructor(
-    private readonly source: () => MediaSource,
+    private readonly sink: () => IngestSink,
     private readonly want: { video: boolean; audio: boolean },
   ) {}
 
@@ -32,13 +32,13 @@ export class TrackGate {
       if (!this.want.audio) return;
       this.audio = track;
     }
-    if (this.published) this.source().setTracks(this.tracks());
+    if (this.published) this.sink().setTracks(this.tracks());
   }
 
   pushFrame(frame: MediaFrame, timescale: number): void {
     if ((frame.kind === 'video' && !this.want.video) || (frame.kind === 'audio' && !this.want.audio)) return;
     if (this.published) {
-      this.source().pushFrame(frame);
+      this.sink().pushFrame(frame);
       return;
     }
     const ms = (frame.dts * 1000) / timescale;
@@ -51,11 +51,11 @@ export class TrackGate {
     }
     if (!this.video && !this.audio) return;
     this.published = true;
-    const source = this.source();
-    source.setTracks(this.tracks());
-    for (const f of this.pending) if (this.tracks().some((t) => t.id === f.trackId)) source.pushFrame(f);
+    const sink = this.sink();
+    sink.setTracks(this.tracks());
+    for (const f of this.pending) if (this.tracks().some((t) => t.id === f.trackId)) sink.pushFrame(f);
     this.pending = [];
-    source.pushFrame(frame);
+    sink.pushFrame(frame);
   }
 
   private tracks(): Track[] {
