@@ -84,6 +84,14 @@ export const CONFIG_SCHEMA = {
   'hook.retry': { default: 1, doc: 'Extra attempts after a failed hook request.', zlm: true },
   'hook.retry_delay': { default: 3, doc: 'Seconds between hook attempts.', zlm: true },
   'hook.alive_interval': { default: 10, doc: 'Seconds between on_server_keepalive hooks.', zlm: true },
+  'hls.segDur': { default: 2, doc: 'HLS segment duration in seconds (cut at the next keyframe after it).', zlm: true },
+  'hls.segNum': { default: 3, doc: 'Segments listed in the live playlist.', zlm: true },
+  'hls.partDurationMS': { default: 500, doc: 'LL-HLS part target in ms.' },
+  'hls.lowLatency': { default: true, doc: 'Low-Latency HLS: parts, preload hints, blocking playlist reload.' },
+  'hls.sessionIdleMS': {
+    default: 15000,
+    doc: 'An HLS player counts as a viewer until it has made no request for this long.',
+  },
   'metrics.enable': { default: true, doc: 'Serve Prometheus metrics at /metrics.' },
   'metrics.requireSecret': {
     default: true,

@@ -16,6 +16,7 @@ import { runRtspPull } from './sources/rtsp-source.js';
 import { Fmp4Streams } from './outputs/fmp4-stream.js';
 import { serveHttpFmp4 } from './outputs/http-fmp4.js';
 import { serveWsFmp4 } from './outputs/ws-fmp4.js';
+import { HlsOutput } from './outputs/hls-output.js';
 import { resolveSecret } from './secret.js';
 import { FileProxyStore } from './store/file-store.js';
 import type { ProxyStore } from './store/proxy-store.js';
@@ -80,6 +81,7 @@ export class SluiceServer {
   readonly store: ProxyStore;
   readonly ports: PortPool;
   readonly rtp: RtpServerManager;
+  readonly hls: HlsOutput;
   readonly startedAt = Date.now();
   secret = '';
   /** True once the store is restored and the HTTP port is bound (readiness). */
@@ -108,6 +110,14 @@ export class SluiceServer {
     this.proxies = new ProxyManager(this.registry, pullers, this.store, this.log, c['proxy.startConcurrency'], () =>
       this.ports.allocate(),
     );
+    this.hls = new HlsOutput({
+      cors: c['http.allow_cross_domains'],
+      segmentDurationMs: c['hls.segDur'] * 1000,
+      segmentCount: c['hls.segNum'],
+      partDurationMs: c['hls.partDurationMS'],
+      lowLatency: c['hls.lowLatency'],
+      sessionIdleMs: c['hls.sessionIdleMS'],
+    });
     this.fmp4 = new Fmp4Streams({ maxPendingBytes: c['proxy.maxPendingBytes'], mergeWriteMs: c['general.mergeWriteMS'] });
     this.rtp = new RtpServerManager(
       this.ports,
@@ -324,6 +334,7 @@ export class SluiceServer {
     this.noneReader?.dispose();
     await this.proxies.shutdown('server shutting down');
     this.rtp.closeAll('server shutting down');
+    this.hls.close();
     for (const source of this.registry.list()) this.registry.remove(source.key, 'server shutting down');
     for (const client of this.wss?.clients ?? []) client.terminate();
     this.wss?.close();
@@ -374,7 +385,35 @@ export class SluiceServer {
       serveHttpFmp4(req, res, source, this.fmp4, cors);
       return;
     }
+    const hls = this.hlsRequest(url);
+    if (hls && (req.method === 'GET' || req.method === 'HEAD')) {
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      let source: MediaSource;
+      try {
+        source = await this.findSource(hls.key, abort.signal, req);
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        const status = err instanceof StreamUnavailable ? err.status : 503;
+        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(cors ? { 'access-control-allow-origin': '*' } : {}) });
+        res.end(`${(err as Error).message}\n`);
+        return;
+      }
+      if (abort.signal.aborted) return;
+      if (hls.rest === 'hls.m3u8') this.firePlay(source, req, 'hls');
+      await this.hls.serve(req, res, source, hls.rest, url);
+      return;
+    }
     notFound(res, 'not found');
+  }
+
+  /** `/<app>/<stream>/hls.m3u8` or `/<app>/<stream>/hls/<sid>/<file>` → stream key and the HLS part of the path. */
+  private hlsRequest(url: URL): { key: StreamKey; rest: string } | undefined {
+    const parts = url.pathname.split('/').slice(1).map((p) => decodeURIComponent(p));
+    if (!(parts.length === 3 && parts[2] === 'hls.m3u8') && !(parts.length === 5 && parts[2] === 'hls')) return undefined;
+    const key = { vhost: url.searchParams.get('vhost') || DEFAULT_VHOST, app: parts[0]!, stream: parts[1]! };
+    for (const part of ['vhost', 'app', 'stream'] as const) if (validateStreamKeyPart(part, key[part])) return undefined;
+    return { key, rest: parts.slice(2).join('/') };
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -77,7 +77,7 @@ describe('API envelope and secret', () => {
     const res = await fetch(`${base}/index/api/version`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ secret: SECRET, pad: 'x'.repeat(2 * 1024 * 1024) }),
+      body: JSON.stringify({ secret: SECRET, pad: 'x'.repeat(5 * 1024 * 1024) }),
     });
     expect(res.status).toBe(413);
   });

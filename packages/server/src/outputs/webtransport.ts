@@ -28,7 +28,7 @@ import { Server as NetServer, isIP, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { Http2Server, Http3Server, type HttpServer, type WebTransportSession } from '@fails-components/webtransport';
+import type { HttpServer, WebTransportSession } from '@fails-components/webtransport';
 import {
   DEFAULT_VHOST,
   validateStreamKeyPart,
@@ -108,7 +108,7 @@ const START_TIMEOUT_MS = 10_000;
 /** How long an ended stream's queued fragments may take to leave before the session closes anyway. */
 const FLUSH_TIMEOUT_MS = 2_000;
 /** At close(): time for clients to drop their connections after the close capsule, before they are cut. */
-const SHUTDOWN_GRACE_MS = 500;
+const SHUTDOWN_GRACE_MS = 1_000;
 /** Browsers accept at most 14 days for `serverCertificateHashes`; a day less absorbs clock skew. */
 const SELF_SIGNED_DAYS = 13;
 /** Renewed well before expiry, so clients that fetched the hash recently still connect. */
@@ -151,7 +151,6 @@ class WebTransportViewer implements FanoutSubscriber<Fmp4Batch> {
   private lastInit: Uint8Array | undefined;
   private queued = 0;
   private failed = false;
-  bytesOut = 0;
 
   constructor(
     private readonly writer: WritableStreamDefaultWriter<Uint8Array>,
@@ -181,7 +180,6 @@ class WebTransportViewer implements FanoutSubscriber<Fmp4Batch> {
     this.writer.write(buffer).then(
       () => {
         this.queued -= n;
-        this.bytesOut += n;
       },
       (error: unknown) => {
         if (this.failed) return;
@@ -217,6 +215,7 @@ class LiveSession {
     );
     if (!target) return this.end(WebTransportCloseCode.notFound, 'not a /<app>/<stream>.live.mp4 path', false);
     await this.session.ready;
+    discardIncoming(this.session);
     let source: MediaSource;
     try {
       source = await this.deps.resolveStream(target.app, target.stream, target.vhost, this.abort.signal);
@@ -277,6 +276,27 @@ class LiveSession {
     this.end(WebTransportCloseCode.unavailable, 'server shutting down', false);
     return this.session.closed.catch(() => undefined);
   }
+}
+
+/**
+ * Viewers send nothing. What a client sends anyway is dropped as it arrives: the
+ * library queues unread datagrams without bound, and unread streams hold buffers.
+ */
+function discardIncoming(session: WebTransportSession): void {
+  const ignore = (): undefined => undefined;
+  void (async () => {
+    const reader = session.datagrams.readable.getReader();
+    while (!(await reader.read()).done);
+  })().catch(ignore);
+  void (async () => {
+    for await (const stream of session.incomingUnidirectionalStreams) void stream.cancel().catch(ignore);
+  })().catch(ignore);
+  void (async () => {
+    for await (const stream of session.incomingBidirectionalStreams) {
+      void stream.readable.cancel().catch(ignore);
+      void stream.writable.abort().catch(ignore);
+    }
+  })().catch(ignore);
 }
 
 function peerHost(session: WebTransportSession): string | undefined {
@@ -345,7 +365,7 @@ async function http3Available(log: Logger): Promise<boolean> {
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WebTransportOutputError('START_FAILED', `${what}: not listening after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new WebTransportOutputError('START_FAILED', `${what} after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -355,9 +375,17 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  * listening but leaves open connections alone (a TODO in the library), so close()
  * tracks and ends them itself; this is the one place that reaches inside the library.
  */
-function tcpServerOf(server: HttpServer): NetServer | undefined {
+function http2ServerOf(server: HttpServer): NetServer | undefined {
   const inner = (server as { transportInt?: { serverInt?: unknown } }).transportInt?.serverInt;
   return inner instanceof NetServer ? inner : undefined;
+}
+
+interface Transport {
+  readonly server: HttpServer;
+  readonly sessions: ReadableStreamDefaultReader<WebTransportSession>;
+  /** The loop taking sessions off `sessions`; ends when the server stops. */
+  readonly accepting: Promise<void>;
+  listening: boolean;
 }
 
 interface RequestResult {
@@ -386,8 +414,7 @@ export async function startWebTransportOutput(
 
   const live = new Set<LiveSession>();
   const sockets = new Set<Socket>();
-  const servers: HttpServer[] = [];
-  const acceptLoops: Promise<void>[] = [];
+  const transports: Transport[] = [];
   let closing = false;
 
   // Runs inside the library's handshake; must not throw or reject (the library would
@@ -399,10 +426,9 @@ export async function startWebTransportOutput(
     return target ? { status: 200, path: SESSION_PATH, userData: { target } } : { status: 404, path: SESSION_PATH };
   };
 
-  const accept = async (server: HttpServer): Promise<void> => {
-    const reader = server.sessionStream(SESSION_PATH).getReader();
+  const accept = async (sessions: ReadableStreamDefaultReader<WebTransportSession>): Promise<void> => {
     for (;;) {
-      const { value: session, done } = await reader.read();
+      const { value: session, done } = await sessions.read();
       if (done) return;
       if (closing) {
         session.close({ closeCode: WebTransportCloseCode.unavailable, reason: 'server shutting down' });
@@ -418,7 +444,11 @@ export async function startWebTransportOutput(
     }
   };
 
-  const start = async (kind: 'http2' | 'http3', port: number): Promise<HttpServer> => {
+  // Loaded here, not at module load: the library probes for the HTTP/3 package when it
+  // loads and prints the failure to the console, which only matters when this output runs.
+  const lib = await import('@fails-components/webtransport');
+
+  const start = async (kind: 'http2' | 'http3', port: number): Promise<Transport> => {
     const init = {
       host: options.host,
       port,
@@ -428,41 +458,43 @@ export async function startWebTransportOutput(
       privKey: pem.key,
       defaultDatagramsReadableMode: 'bytes' as const,
     };
-    const server = kind === 'http3' ? new Http3Server(init) : new Http2Server(init);
+    const server = kind === 'http3' ? new lib.Http3Server(init) : new lib.Http2Server(init);
     server.setRequestCallback(onRequest);
-    acceptLoops.push(accept(server));
-    servers.push(server);
+    const sessions = server.sessionStream(SESSION_PATH).getReader();
+    const transport: Transport = { server, sessions, accepting: accept(sessions), listening: false };
+    transports.push(transport);
     server.startServer();
-    await withTimeout(server.ready, START_TIMEOUT_MS, `WebTransport ${kind} server on ${options.host}:${port}`);
+    await withTimeout(server.ready, START_TIMEOUT_MS, `WebTransport ${kind} server on ${options.host}:${port} not listening`);
+    transport.listening = true;
     const track = (socket: Socket): void => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     };
     // Both the TCP socket (a handshake in progress) and the TLS socket on top of it: the
     // TLS socket owns the connection once it exists, destroying the TCP one would not end it.
-    tcpServerOf(server)?.on('connection', track).on('secureConnection', track);
-    return server;
+    http2ServerOf(server)?.on('connection', track).on('secureConnection', track);
+    return transport;
   };
 
   let mode: 'http3' | 'http2' = 'http2';
-  let port: number;
+  let port = options.port;
   try {
     if (await http3Available(log)) {
       try {
         const h3 = await start('http3', options.port);
         mode = 'http3';
-        port = h3.address()?.port ?? options.port;
+        port = h3.server.address()?.port ?? options.port;
       } catch (error) {
         log.warn('webtransport: HTTP/3 transport failed to start, serving HTTP/2 only', { error: (error as Error).message });
-        stopQuietly(servers.pop());
+        stop(transports.pop());
       }
     }
     // The TCP side listens on the UDP side's port number, so one URL reaches both.
-    const h2 = await start('http2', mode === 'http3' ? port! : options.port);
-    port = mode === 'http3' ? port! : (h2.address()?.port ?? options.port);
+    const h2 = await start('http2', port);
+    port = h2.server.address()?.port ?? port;
   } catch (error) {
     closing = true;
-    for (const server of servers) stopQuietly(server);
+    for (const transport of transports) stop(transport);
     for (const socket of sockets) socket.destroy();
     throw error instanceof WebTransportOutputError
       ? error
@@ -476,7 +508,7 @@ export async function startWebTransportOutput(
         (next) => {
           pem = next;
           certificateHash = certificateHashOf(next.cert);
-          for (const server of servers) server.updateCert(next.cert, next.key, false);
+          for (const { server } of transports) server.updateCert(next.cert, next.key, false);
           log.info('webtransport: self-signed certificate renewed');
           scheduleRenewal(SELF_SIGNED_RENEW_MS);
         },
@@ -498,14 +530,25 @@ export async function startWebTransportOutput(
     clearTimeout(renewTimer);
     // Close capsules first, so clients learn why; then stop listening.
     const sessionsClosed = Promise.all([...live].map((s) => s.shutdown()));
-    for (const server of servers) stopQuietly(server);
-    await Promise.race([sessionsClosed, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
-    // Connections clients did not drop by now are cut, so no socket outlives close().
-    const gone = [...sockets].map((s) => new Promise((r) => (s.destroyed ? r(undefined) : s.once('close', r))));
+    for (const transport of transports) stop(transport);
+    // Clients drop their connections once their session closed; cutting a connection
+    // before that can leave the client's socket half-open (Node's HTTP/2 client stops
+    // reading it), so they get a moment. Whatever is still open then is cut.
+    const socketsClosed = (): Promise<unknown> =>
+      Promise.all([...sockets].map((s) => new Promise((r) => (s.destroyed ? r(undefined) : s.once('close', r)))));
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      sessionsClosed.then(socketsClosed),
+      new Promise((r) => {
+        grace = setTimeout(r, SHUTDOWN_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(grace);
     for (const socket of sockets) socket.destroy();
-    await Promise.all(gone);
-    await Promise.all(servers.map((s) => withTimeout(s.closed, START_TIMEOUT_MS, 'close').catch(() => undefined)));
-    await Promise.all(acceptLoops.map((l) => l.catch(() => undefined)));
+    await socketsClosed();
+    const listening = transports.filter((t) => t.listening);
+    await Promise.all(listening.map((t) => withTimeout(t.server.closed, START_TIMEOUT_MS, 'WebTransport server not closed').catch(() => undefined)));
+    await Promise.all(transports.map((t) => t.accepting.catch(() => undefined)));
     log.info('webtransport output closed');
   };
 
@@ -522,10 +565,13 @@ export async function startWebTransportOutput(
   };
 }
 
-function stopQuietly(server: HttpServer | undefined): void {
+/** Stops listening and ends the session loop, also for a transport that never started. */
+function stop(transport: Transport | undefined): void {
+  if (!transport) return;
   try {
-    server?.stopServer();
+    transport.server.stopServer();
   } catch {
-    // Never started (no transport inside): nothing to stop.
+    // Never started (no transport inside the library's server): nothing listens.
   }
+  transport.sessions.cancel().catch(() => undefined);
 }
