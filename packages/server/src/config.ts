@@ -92,6 +92,10 @@ export const CONFIG_SCHEMA = {
     default: 15000,
     doc: 'An HLS player counts as a viewer until it has made no request for this long.',
   },
+  'webtransport.enable': { default: false, doc: 'Serve fMP4 over WebTransport (HTTP/3 when its native module is installed, else HTTP/2 and the WebSocket mapping).' },
+  'webtransport.port': { default: 8443, doc: 'WebTransport port (TLS; UDP for HTTP/3 and TCP for HTTP/2 on the same number).' },
+  'webtransport.cert': { default: '', doc: 'PEM certificate file; empty: a self-signed one is made with openssl and renewed.' },
+  'webtransport.key': { default: '', doc: 'PEM private key file for webtransport.cert.' },
   'metrics.enable': { default: true, doc: 'Serve Prometheus metrics at /metrics.' },
   'metrics.requireSecret': {
     default: true,

@@ -17,6 +17,9 @@ import { Fmp4Streams } from './outputs/fmp4-stream.js';
 import { serveHttpFmp4 } from './outputs/http-fmp4.js';
 import { serveWsFmp4 } from './outputs/ws-fmp4.js';
 import { HlsOutput } from './outputs/hls-output.js';
+import { serveStatic } from './outputs/static-files.js';
+import { startWebTransportOutput, type WebTransportOutput } from './outputs/webtransport.js';
+import { readFileSync } from 'node:fs';
 import { resolveSecret } from './secret.js';
 import { FileProxyStore } from './store/file-store.js';
 import type { ProxyStore } from './store/proxy-store.js';
@@ -90,6 +93,7 @@ export class SluiceServer {
   private wss: WebSocketServer | undefined;
   private noneReader: NoneReaderWatch | undefined;
   private metrics: MetricsRegistry | undefined;
+  webTransport: WebTransportOutput | undefined;
   private keepalive: NodeJS.Timeout | undefined;
 
   constructor(options: SluiceServerOptions) {
@@ -202,6 +206,23 @@ export class SluiceServer {
         resolveListen();
       });
     });
+    if (this.config['webtransport.enable']) {
+      const c = this.config;
+      this.webTransport = await startWebTransportOutput(
+        {
+          host: c['http.bindIp'],
+          port: c['webtransport.port'],
+          cert: c['webtransport.cert'] ? readFileSync(c['webtransport.cert'], 'utf8') : undefined,
+          key: c['webtransport.key'] ? readFileSync(c['webtransport.key'], 'utf8') : undefined,
+        },
+        {
+          fmp4: this.fmp4,
+          log: this.log,
+          resolveStream: (app, stream, vhost, signal) => this.findSource({ vhost, app, stream }, signal),
+        },
+      );
+      this.log.info('webtransport listening', { port: this.webTransport.port, mode: this.webTransport.mode });
+    }
     this.ready = true;
     this.log.info('sluice listening', { host: this.config['http.bindIp'], port: this.port, version: VERSION });
     this.hooks.fire('on_server_started', { ...this.configForHooks() });
@@ -335,6 +356,7 @@ export class SluiceServer {
     await this.proxies.shutdown('server shutting down');
     this.rtp.closeAll('server shutting down');
     this.hls.close();
+    await this.webTransport?.close();
     for (const source of this.registry.list()) this.registry.remove(source.key, 'server shutting down');
     for (const client of this.wss?.clients ?? []) client.terminate();
     this.wss?.close();
@@ -357,6 +379,7 @@ export class SluiceServer {
       return;
     }
     if (url.pathname === '/metrics' && this.metrics) return this.serveMetrics(req, res, url, this.metrics);
+    if (req.method === 'GET' && serveStatic(url.pathname, res)) return;
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
         'access-control-allow-origin': '*',
@@ -409,7 +432,8 @@ export class SluiceServer {
 
   /** `/<app>/<stream>/hls.m3u8` or `/<app>/<stream>/hls/<sid>/<file>` → stream key and the HLS part of the path. */
   private hlsRequest(url: URL): { key: StreamKey; rest: string } | undefined {
-    const parts = url.pathname.split('/').slice(1).map((p) => decodeURIComponent(p));
+    const parts = url.pathname.split('/').slice(1).map(safeDecode);
+    if (parts.some((p) => p === undefined)) return undefined;
     if (!(parts.length === 3 && parts[2] === 'hls.m3u8') && !(parts.length === 5 && parts[2] === 'hls')) return undefined;
     const key = { vhost: url.searchParams.get('vhost') || DEFAULT_VHOST, app: parts[0]!, stream: parts[1]! };
     for (const part of ['vhost', 'app', 'stream'] as const) if (validateStreamKeyPart(part, key[part])) return undefined;
@@ -443,7 +467,8 @@ export class SluiceServer {
   /** `/<app>/<stream>.live.mp4[?vhost=]` → stream key, or undefined for any other path. */
   private liveMp4Key(url: URL): StreamKey | undefined {
     if (!url.pathname.endsWith(LIVE_MP4_SUFFIX)) return undefined;
-    const path = decodeURIComponent(url.pathname.slice(1, -LIVE_MP4_SUFFIX.length));
+    const path = safeDecode(url.pathname.slice(1, -LIVE_MP4_SUFFIX.length));
+    if (path === undefined) return undefined;
     const slash = path.indexOf('/');
     if (slash <= 0) return undefined;
     const key = { vhost: url.searchParams.get('vhost') || DEFAULT_VHOST, app: path.slice(0, slash), stream: path.slice(slash + 1) };
@@ -457,7 +482,7 @@ export class SluiceServer {
    * stream gets `on_stream_not_found`, and the player waits in case the
    * platform creates it. Every wait is bounded by general.maxStreamWaitMS.
    */
-  private async findSource(key: StreamKey, signal: AbortSignal, req: IncomingMessage): Promise<MediaSource> {
+  private async findSource(key: StreamKey, signal: AbortSignal, req?: IncomingMessage): Promise<MediaSource> {
     const ready = this.registry.get(key);
     if (ready?.ready) return ready;
     const keyString = `${key.vhost}/${key.app}/${key.stream}`;
@@ -468,8 +493,8 @@ export class SluiceServer {
         app: key.app,
         stream: key.stream,
         schema: 'fmp4',
-        ip: req.socket.remoteAddress,
-        params: new URL(req.url ?? '/', 'http://localhost').search.slice(1),
+        ip: req?.socket.remoteAddress,
+        params: req ? new URL(req.url ?? '/', 'http://localhost').search.slice(1) : '',
       });
     }
     const timeoutMs = this.config['general.maxStreamWaitMS'];
@@ -519,6 +544,15 @@ export class SluiceServer {
         },
       );
     });
+  }
+}
+
+/** decodeURIComponent that answers undefined for malformed escapes (a client must not crash the server). */
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
   }
 }
 

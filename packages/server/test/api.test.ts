@@ -158,6 +158,19 @@ describe('stream queries', () => {
       data: { flag: false },
     });
   });
+  it('malformed percent-escapes in a media path are a 404, over HTTP and WebSocket, and the server stays up', async () => {
+    expect((await fetch(`${base}/a/%E0.live.mp4`)).status).toBe(404);
+    expect((await fetch(`${base}/a/%E0/hls.m3u8`)).status).toBe(404);
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/a/%E0.live.mp4`);
+    const status = await new Promise<number>((resolve) => {
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => resolve(-1));
+    });
+    expect(status).toBe(404);
+    expect((await api('version', { secret: SECRET })).code).toBe(0);
+  });
+
   it('an unknown stream is a quick 404 on .live.mp4', async () => {
     const res = await fetch(`${base}/live/none.live.mp4`);
     expect(res.status).toBe(404);

@@ -39,6 +39,7 @@ import {
 } from '@sluice/core';
 import type { Logger } from '../log.js';
 import { joinChunk, type Fmp4Batch, type Fmp4Streams } from './fmp4-stream.js';
+import { outputStats, type OutputStats } from './output-stats.js';
 
 export interface WebTransportOutputOptions {
   host: string;
@@ -154,6 +155,7 @@ class WebTransportViewer implements FanoutSubscriber<Fmp4Batch> {
 
   constructor(
     private readonly writer: WritableStreamDefaultWriter<Uint8Array>,
+    private readonly stats: OutputStats,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -177,6 +179,7 @@ class WebTransportViewer implements FanoutSubscriber<Fmp4Batch> {
   private write(buffer: Uint8Array): void {
     const n = buffer.byteLength;
     this.queued += n;
+    this.stats.bytesOut += n;
     this.writer.write(buffer).then(
       () => {
         this.queued -= n;
@@ -225,15 +228,16 @@ class LiveSession {
       return this.end(code, error instanceof Error ? error.message : `stream ${target.app}/${target.stream} not found`, false);
     }
     if (this.ended) return;
-    if (source.closed) return this.end(WebTransportCloseCode.streamEnded, 'stream ended', false);
-    this.source = source;
     const send = await this.session.createUnidirectionalStream();
     if (this.ended) return;
+    // Checked after the last wait: from here on the source's 'close' event ends the session.
+    if (source.closed) return this.end(WebTransportCloseCode.streamEnded, 'stream ended', false);
+    this.source = source;
     const writer = send.getWriter();
     this.writer = writer;
     this.handle = source.addViewer({ protocol: 'webtransport-fmp4', remoteAddress: peerHost(this.session) });
     source.on('close', this.onSourceClose);
-    const viewer = new WebTransportViewer(writer, (error) => {
+    const viewer = new WebTransportViewer(writer, outputStats(source), (error) => {
       this.log.debug('webtransport viewer write failed', { error: error instanceof Error ? error.message : String(error) });
       this.end(WebTransportCloseCode.viewerFailed, 'write failed', false);
     });
