@@ -29,7 +29,7 @@ import { waitUntil } from '../test/helpers/wait.js';
 import { DEFAULT_CLIP, encodeArgs, ensureClip, measureClip, type ClipBitrate } from './lib/clip.js';
 import { onCleanup, runWithCleanup } from './lib/cleanup.js';
 import { startViewers, type ViewerReport } from './lib/loadgen.js';
-import { CpuWindow, cpuModel, ioCounters, rssKiB, type IoCounters } from './lib/proc.js';
+import { CpuWindow, OtherLoadWindow, childPids, cpuModel, ioCounters, rssKiB, tcpDataSegmentsOut, type IoCounters } from './lib/proc.js';
 
 const HEADING = '## Fan-out: one 2 Mbps source to N HTTP fMP4 viewers';
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -71,29 +71,47 @@ interface Point {
   viewers: number;
   relayCpu: number;
   rssKiB: number;
-  /** Write system calls per second, all viewers together (minus the baseline's). */
-  writesPerSec: number;
-  /** Bytes the relay wrote per second (wchar), minus the baseline's. */
+  /** TCP data segments per second the relay sent on its HTTP port (≈ writes to viewers). */
+  segmentsPerSec: number;
+  /** Bytes the relay wrote per second (wchar, all files and sockets). */
   bytesOutPerSec: number;
   loadGenCpu?: number;
   report?: ViewerReport;
-  /** Bytes the relay read per second (RTMP ingest), from the baseline. */
-  bytesInPerSec?: number;
+  /** CPU used by processes this benchmark did not start, during the window (% of one core). */
+  otherLoad: number;
+  /** Bytes the relay read per second over the window (RTMP ingest: no viewer sends anything then). */
+  bytesInPerSec: number;
 }
 
-function ioRate(a: IoCounters, b: IoCounters, sec: number): { writes: number; wbytes: number; rbytes: number } {
-  return { writes: (b.syscw - a.syscw) / sec, wbytes: (b.wchar - a.wchar) / sec, rbytes: (b.rchar - a.rchar) / sec };
+function ioRate(a: IoCounters, b: IoCounters, sec: number): { wbytes: number; rbytes: number } {
+  return { wbytes: (b.wchar - a.wchar) / sec, rbytes: (b.rchar - a.rchar) / sec };
 }
 
-async function measureWindow(pids: number[], relayPid: number): Promise<{ cpu: Map<number, number>; rss: number; io: ReturnType<typeof ioRate> }> {
+interface WindowResult {
+  cpu: Map<number, number>;
+  rss: number;
+  io: ReturnType<typeof ioRate>;
+  segmentsPerSec: number;
+  sockets: number;
+  otherLoad: number;
+}
+
+async function measureWindow(pids: number[], relayPid: number, relayPort: number): Promise<WindowResult> {
+  const seg0 = tcpDataSegmentsOut(relayPort);
   const io0 = ioCounters(relayPid);
   const t0 = process.hrtime.bigint();
   const cpu = new CpuWindow(pids);
+  // Everything this benchmark runs (itself, nginx, ffmpeg, relay, load generator) vs the rest of the machine.
+  const other = new OtherLoadWindow([process.pid, ...childPids(process.pid)]);
   await sleep(windowSec * 1000);
   const used = cpu.end();
+  const otherLoad = other.end();
+  if (otherLoad > 10) log(`  warning: other processes used ${otherLoad.toFixed(0)} % of a core during this window: the machine is not quiet`);
   const sec = Number(process.hrtime.bigint() - t0) / 1e9;
   const io = ioRate(io0, ioCounters(relayPid), sec);
-  return { cpu: used, rss: rssKiB(relayPid), io };
+  const rss = rssKiB(relayPid);
+  const seg1 = tcpDataSegmentsOut(relayPort);
+  return { cpu: used, rss, io, segmentsPerSec: (seg1.segments - seg0.segments) / sec, sockets: seg1.sockets, otherLoad };
 }
 
 async function main(): Promise<void> {
@@ -142,20 +160,21 @@ async function main(): Promise<void> {
     log(`mergeWriteMS=${merge}: relay pid ${relayPid} on :${relay.port}, proxy playing`);
     await sleep(3000);
 
-    const base = await measureWindow([relayPid, publisher.pid!], relayPid);
+    const base = await measureWindow([relayPid, publisher.pid!], relayPid, relay.port);
     const baseline: Point = {
       merge,
       viewers: 0,
       relayCpu: base.cpu.get(relayPid)!,
       rssKiB: base.rss,
-      writesPerSec: base.io.writes,
+      segmentsPerSec: 0,
       bytesOutPerSec: base.io.wbytes,
       bytesInPerSec: base.io.rbytes,
+      otherLoad: base.otherLoad,
     };
     points.push(baseline);
     log(
       `  N=0: relay ${baseline.relayCpu.toFixed(1)} % CPU, RSS ${(base.rss / 1024).toFixed(1)} MiB, ` +
-        `ingest ${((base.io.rbytes * 8) / 1000).toFixed(0)} kb/s; publisher ffmpeg ${base.cpu.get(publisher.pid!)!.toFixed(1)} % CPU`,
+        `ingest ${((base.io.rbytes * 8) / 1000).toFixed(0)} kb/s; publisher ffmpeg ${base.cpu.get(publisher.pid!)!.toFixed(1)} % CPU; other load ${base.otherLoad.toFixed(0)} %`,
     );
 
     for (const n of viewerCounts) {
@@ -173,7 +192,8 @@ async function main(): Promise<void> {
       if (ready.receiving !== n) throw new Error(`viewers did not all start: ${JSON.stringify(ready)}`);
       await sleep(rampSec * 1000);
       await gen.mark();
-      const w = await measureWindow([relayPid, gen.pid], relayPid);
+      const w = await measureWindow([relayPid, gen.pid], relayPid, relay.port);
+      if (w.sockets !== n) log(`  warning: ${w.sockets} established sockets on the relay's port at the end of the window, expected ${n}`);
       const report = await gen.report();
       await gen.stop();
       const p: Point = {
@@ -181,8 +201,10 @@ async function main(): Promise<void> {
         viewers: n,
         relayCpu: w.cpu.get(relayPid)!,
         rssKiB: w.rss,
-        writesPerSec: w.io.writes - baseline.writesPerSec,
-        bytesOutPerSec: w.io.wbytes - baseline.bytesOutPerSec,
+        segmentsPerSec: w.segmentsPerSec,
+        bytesOutPerSec: w.io.wbytes,
+        bytesInPerSec: w.io.rbytes,
+        otherLoad: w.otherLoad,
         loadGenCpu: w.cpu.get(gen.pid)!,
         report,
       };
@@ -190,9 +212,10 @@ async function main(): Promise<void> {
       const expected = ((bitrate.payloadKbps * 1000) / 8) * report.seconds;
       log(
         `  N=${n}: relay ${p.relayCpu.toFixed(1)} % CPU, RSS ${(p.rssKiB / 1024).toFixed(1)} MiB ` +
-          `(+${((p.rssKiB - baseline.rssKiB) / n).toFixed(1)} KiB/viewer), ${(p.writesPerSec / n).toFixed(1)} writes/s/viewer, ` +
+          `(+${((p.rssKiB - baseline.rssKiB) / n).toFixed(1)} KiB/viewer), ${(p.segmentsPerSec / n).toFixed(1)} segments/s/viewer, ` +
           `delivered min ${(report.min / expected).toFixed(3)} mean ${(report.mean / expected).toFixed(3)} of source, ` +
-          `ended ${report.endedEarly}; load generator ${p.loadGenCpu!.toFixed(1)} % CPU`,
+          `min ${(report.min / (p.bytesInPerSec * report.seconds)).toFixed(3)} of ingest, ` +
+          `ended ${report.endedEarly}; load generator ${p.loadGenCpu!.toFixed(1)} % CPU; other load ${p.otherLoad.toFixed(0)} %`,
       );
       // Let the relay see the sockets close before the next point.
       await sleep(1500);
@@ -219,11 +242,12 @@ function render(points: Point[], src: ClipBitrate, elapsed: number): string {
   const argv = process.argv.slice(2).join(' ');
   const command = `pnpm run build && pnpm exec tsx benchmarks/fanout.ts${argv ? ` ${argv}` : ''}`;
   const baselines = new Map(points.filter((p) => p.viewers === 0).map((p) => [p.merge, p]));
-  const ingest = points.find((p) => p.bytesInPerSec !== undefined)?.bytesInPerSec;
+  const ingestKbps = points.map((p) => (p.bytesInPerSec * 8) / 1000);
+  const ingestMean = ingestKbps.reduce((a, b) => a + b, 0) / Math.max(1, ingestKbps.length);
   const rows = points.map((p) => {
     const b = baselines.get(p.merge)!;
     if (p.viewers === 0) {
-      return `| ${p.merge} | 0 (baseline) | ${fmt(p.relayCpu)} | | ${fmt(p.rssKiB / 1024)} MiB | | | | | |`;
+      return `| ${p.merge} | 0 (baseline) | ${fmt(p.relayCpu)} | | ${fmt(p.rssKiB / 1024)} MiB | | | | | | | ${fmt(p.otherLoad, 0)} |`;
     }
     const r = p.report!;
     const expected = ((src.payloadKbps * 1000) / 8) * r.seconds;
@@ -231,7 +255,7 @@ function render(points: Point[], src: ClipBitrate, elapsed: number): string {
     const rssPer = (p.rssKiB - b.rssKiB) / p.viewers;
     return (
       `| ${p.merge} | ${p.viewers} | ${fmt(p.relayCpu)} | ${fmt(per100, 2)} | ${fmt(p.rssKiB / 1024)} MiB | ${fmt(rssPer)} | ` +
-      `${fmt(r.min / expected, 3)} (mean ${fmt(r.mean / expected, 3)}) | ${r.endedEarly} | ${fmt(p.writesPerSec / p.viewers)} | ${fmt(p.loadGenCpu!)} |`
+      `${fmt(r.min / expected, 3)} (mean ${fmt(r.mean / expected, 3)}) | ${fmt(r.min / (p.bytesInPerSec * r.seconds), 3)} | ${r.endedEarly} | ${fmt(p.segmentsPerSec / p.viewers)} | ${fmt(p.loadGenCpu!)} | ${fmt(p.otherLoad, 0)} |`
     );
   });
   return [
@@ -246,18 +270,25 @@ function render(points: Point[], src: ClipBitrate, elapsed: number): string {
       `the relay pulls it with \`addStreamProxy\``,
     `- Source bitrate (measured): **${fmt(src.payloadKbps, 0)} kb/s** of H.264 + AAC payload (video ${fmt(src.videoKbps, 0)}, ` +
       `audio ${fmt(src.audioKbps, 0)}; ffprobe packet sizes over the clip), ${fmt(src.framesPerSecond)} frames/s` +
-      (ingest !== undefined ? `; the relay read ${fmt((ingest * 8) / 1000, 0)} kb/s of RTMP during the baseline (\`/proc/<pid>/io\` rchar)` : ''),
+      `; the relay read ${fmt(ingestMean, 0)} kb/s of RTMP on average over the windows ` +
+      `(${fmt(Math.min(...ingestKbps), 0)}–${fmt(Math.max(...ingestKbps), 0)}; \`/proc/<pid>/io\` rchar)`,
     `- Viewers: \`GET /live/bench.live.mp4\` on raw \`net\` sockets in a separate load-generator process (benchmarks/lib/viewers.ts), ` +
       `counting bytes only; all connected and receiving, then ${rampSec} s of ramp, then a ${windowSec} s window per point`,
     `- Relay CPU: utime+stime of the relay process over the window (\`/proc/<pid>/stat\`), % of one core; ` +
       `CPU per 100 viewers = (CPU_N − CPU_baseline) / N × 100. RSS: VmRSS at the end of the window; per viewer = (RSS_N − RSS_baseline) / N. ` +
       `Delivered = bytes each viewer received in the window / (source bitrate × window); min over viewers (mean in brackets); ` +
-      `fMP4 framing (one moof + mdat per frame) adds about 3 %, so ≈ 1.03 is the full stream. ` +
-      `Writes/s per viewer: write system calls of the relay (\`/proc/<pid>/io\` syscw) above the baseline, / N. ` +
+      `fMP4 framing (one moof + mdat per frame) adds about 3 %, so ≈ 1.03 is the full stream; a CBR source with a 1 s VBV buffer ` +
+      `can put up to ±1 s of bits more or less in any window, so this ratio moves by a few % from point to point. ` +
+      `The next column divides by what the relay read from nginx-rtmp in the same window (\`/proc/<pid>/io\` rchar; ` +
+      `RTMP framing is ~0.5 %), which removes that variation: ≈ 1.025 is the full stream. ` +
+      `Writes/s per viewer: TCP data segments the relay sent on its HTTP port over the window (\`ss -ti\` data_segs_out), / N; ` +
+      `on loopback a write under 64 KB is one segment, so this is the relay's write rate per viewer. ` +
+      `Other load: CPU the rest of the machine used during the window (\`/proc/stat\` busy time minus this benchmark's processes), % of one core; ` +
+      `above ~10 % the point shares the 2 cores with other work and its CPU numbers are less reliable. ` +
       `A fresh relay per mergeWriteMS; points run in the order shown. Whole run: ${fmt(elapsed, 0)} s.`,
     '',
-    '| mergeWriteMS | viewers | relay CPU % | CPU % per 100 viewers | RSS total | RSS per viewer (KB) | delivered (min over viewers) | ended early | writes/s per viewer | load generator CPU % |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| mergeWriteMS | viewers | relay CPU % | CPU % per 100 viewers | RSS total | RSS per viewer (KB) | delivered ÷ (source bitrate × window), min over viewers | delivered ÷ relay RTMP ingest in the window, min | ended early | writes/s per viewer (TCP segments) | load generator CPU % | other load on the machine, % |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     'Reference, measured by the brief on this kind of machine (2 cores, loopback, one 2.15 Mbps source, N light readers; ' +

@@ -3,7 +3,7 @@
  * memory of one process, read the way `top` does, without touching the process.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second for /proc/<pid>/stat times (`getconf CLK_TCK`, 100 on Linux). */
 export const CLK_TCK: number = (() => {
@@ -82,4 +82,80 @@ export function ioCounters(pid: number): IoCounters {
   const text = readFileSync(`/proc/${pid}/io`, 'utf8');
   const get = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
   return { rchar: get('rchar'), wchar: get('wchar'), syscr: get('syscr'), syscw: get('syscw') };
+}
+
+/**
+ * TCP data segments sent so far on the established connections whose local port is
+ * `port` (summed `data_segs_out` from `ss -ti`). On loopback (MTU 65536) a write of
+ * less than ~64 KB leaves as one segment, so its rate is the server's write rate
+ * on those sockets, counted from outside the process and without tracing it.
+ */
+export function tcpDataSegmentsOut(port: number): { sockets: number; segments: number } {
+  const text = execFileSync('ss', ['-tinH', 'state', 'established', `( sport = :${port} )`], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  let sockets = 0;
+  let segments = 0;
+  for (const m of text.matchAll(/\bdata_segs_out:(\d+)/g)) {
+    sockets++;
+    segments += Number(m[1]);
+  }
+  return { sockets, segments };
+}
+
+/** Busy clock ticks of the whole machine, all cores (`/proc/stat`: everything but idle and iowait). */
+export function machineBusyTicks(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return user! + nice! + system! + irq! + softirq! + steal!;
+}
+
+/** Direct children of a process (all its threads' `children` lists). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) for (const c of text.split(/\s+/)) out.push(Number(c));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU used on the machine by processes other than `ours` (and their own
+ * children are not followed: pass every process to exclude), as % of one core.
+ * Other work on a shared machine (a test suite, a build) skews what a benchmark
+ * measures; this shows whether a window was quiet.
+ */
+export class OtherLoadWindow {
+  private readonly machine0 = machineBusyTicks();
+  private readonly ours0: number;
+  private readonly at0 = process.hrtime.bigint();
+
+  constructor(private readonly ours: readonly number[]) {
+    this.ours0 = this.sumOurs();
+  }
+
+  private sumOurs(): number {
+    let t = 0;
+    for (const p of this.ours) {
+      try {
+        t += cpuTicks(p);
+      } catch {
+        // exited
+      }
+    }
+    return t;
+  }
+
+  end(): number {
+    const sec = Number(process.hrtime.bigint() - this.at0) / 1e9;
+    const other = machineBusyTicks() - this.machine0 - (this.sumOurs() - this.ours0);
+    return Math.max(0, (other / CLK_TCK / sec) * 100);
+  }
 }
