@@ -28,7 +28,7 @@ import { startRelay, type Relay } from '../test/helpers/relay.js';
 import { waitUntil } from '../test/helpers/wait.js';
 import { DEFAULT_CLIP, encodeArgs, ensureClip, measureClip, type ClipBitrate } from './lib/clip.js';
 import { onCleanup, runWithCleanup } from './lib/cleanup.js';
-import { startViewers, type ViewerReport } from './lib/loadgen.js';
+import { startFloorServer, startViewers, type LoadGenerator, type ViewerReport } from './lib/loadgen.js';
 import { CpuWindow, OtherLoadWindow, childPids, cpuModel, ioCounters, rssKiB, tcpDataSegmentsOut, type IoCounters } from './lib/proc.js';
 
 const HEADING = '## Fan-out: one 2 Mbps source to N HTTP fMP4 viewers';
@@ -41,13 +41,14 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     merge: { type: 'string', default: '0,100' },
     ramp: { type: 'string', default: '3' },
+    'no-floor': { type: 'boolean', default: false },
     'no-results': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'usage: pnpm exec tsx benchmarks/fanout.ts [--viewers 50,200,500] [--seconds 20] [--merge 0,100] [--ramp 3] [--no-results]\n',
+    'usage: pnpm exec tsx benchmarks/fanout.ts [--viewers 50,200,500] [--seconds 20] [--merge 0,100] [--ramp 3] [--no-floor] [--no-results]\n',
   );
   process.exit(0);
 }
@@ -61,6 +62,7 @@ const viewerCounts = list(values.viewers!).filter((n) => n > 0);
 const merges = list(values.merge!);
 const windowSec = Number(values.seconds);
 const rampSec = Number(values.ramp);
+const withFloor = !values['no-floor'];
 if (!(windowSec > 0) || !(rampSec >= 0)) throw new Error('--seconds must be > 0 and --ramp >= 0');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -81,6 +83,18 @@ interface Point {
   otherLoad: number;
   /** Bytes the relay read per second over the window (RTMP ingest: no viewer sends anything then). */
   bytesInPerSec: number;
+}
+
+/** The same-run floor (lib/floor-server.ts) at one point. */
+interface FloorPoint {
+  merge: number;
+  viewers: number;
+  writesPerSec: number;
+  kbps: number;
+  cpu: number;
+  rssPerViewerKiB: number;
+  otherLoad: number;
+  report: ViewerReport;
 }
 
 function ioRate(a: IoCounters, b: IoCounters, sec: number): { wbytes: number; rbytes: number } {
@@ -114,10 +128,65 @@ async function measureWindow(pids: number[], relayPid: number, relayPort: number
   return { cpu: used, rss, io, segmentsPerSec: (seg1.segments - seg0.segments) / sec, sockets: seg1.sockets, otherLoad };
 }
 
+/** Starts N viewers of `path` on `port`; resolves once every one is receiving and the ramp is over. */
+async function connectViewers(port: number, path: string, n: number): Promise<LoadGenerator> {
+  const gen = await startViewers({ port, path, count: n, maxSeconds: Math.ceil(windowSec + rampSec + 120) });
+  const ready = await waitUntil(
+    `${n} viewers receiving`,
+    async () => {
+      const s = await gen.status();
+      return s.receiving === n || s.failed > 0 || s.badStatus > 0 || s.ended > 0 ? s : undefined;
+    },
+    30_000,
+    200,
+  );
+  if (ready.receiving !== n) throw new Error(`viewers did not all start: ${JSON.stringify(ready)}`);
+  await sleep(rampSec * 1000);
+  return gen;
+}
+
+/**
+ * The floor for one mergeWriteMS: a bare Node `net` server sending the bytes the relay's viewers got,
+ * at the relay's write rate, one Buffer per write, to the same viewers.
+ */
+async function measureFloor(merge: number, writesPerSec: number, kbps: number): Promise<FloorPoint[]> {
+  const port = await freePort();
+  const floor = await startFloorServer({ port, rate: writesPerSec, kbps, maxSeconds: viewerCounts.length * (windowSec + rampSec + 60) + 60 });
+  await sleep(2000); // past the loader's start-up garbage
+  const rss0 = rssKiB(floor.pid);
+  const out: FloorPoint[] = [];
+  for (const n of viewerCounts) {
+    const gen = await connectViewers(port, '/floor', n);
+    await gen.mark();
+    const w = await measureWindow([floor.pid, gen.pid], floor.pid, port);
+    const report = await gen.report();
+    await gen.stop();
+    const p: FloorPoint = {
+      merge,
+      viewers: n,
+      writesPerSec,
+      kbps,
+      cpu: w.cpu.get(floor.pid)!,
+      rssPerViewerKiB: (w.rss - rss0) / n,
+      otherLoad: w.otherLoad,
+      report,
+    };
+    out.push(p);
+    log(
+      `  floor N=${n} (${writesPerSec.toFixed(1)} writes/s of ${Math.round((kbps * 125) / writesPerSec)} B): ${p.cpu.toFixed(1)} % CPU, ` +
+        `+${p.rssPerViewerKiB.toFixed(1)} KiB/viewer, ${(w.segmentsPerSec / n).toFixed(1)} segments/s/viewer; other load ${p.otherLoad.toFixed(0)} %`,
+    );
+    await sleep(1500);
+  }
+  await floor.stop();
+  return out;
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm run build\` first`);
   const started = Date.now();
-  const estimate = merges.length * (8 + windowSec + viewerCounts.reduce((s, n) => s + 4 + rampSec + windowSec + n / 100, 0)) + 30;
+  const perPoint = viewerCounts.reduce((s, n) => s + 4 + rampSec + windowSec + n / 100, 0);
+  const estimate = merges.length * (8 + windowSec + perPoint * (withFloor ? 2 : 1)) + 30;
   log(`points: mergeWriteMS ${merges.join(',')} × viewers ${viewerCounts.join(',')}, ${windowSec} s window; about ${Math.ceil(estimate)} s`);
 
   // 1. The clip, encoded once.
@@ -144,6 +213,7 @@ async function main(): Promise<void> {
   if (!isRunning(publisher)) throw new Error(`ffmpeg publisher exited:\n${output(publisher)}`);
 
   const points: Point[] = [];
+  const floors: FloorPoint[] = [];
   for (const merge of merges) {
     // 3. A fresh relay per coalescing window.
     const relay: Relay = await startRelay({
@@ -178,19 +248,7 @@ async function main(): Promise<void> {
     );
 
     for (const n of viewerCounts) {
-      const path = '/live/bench.live.mp4';
-      const gen = await startViewers({ port: relay.port, path, count: n, maxSeconds: Math.ceil(windowSec + rampSec + 120) });
-      const ready = await waitUntil(
-        `${n} viewers receiving`,
-        async () => {
-          const s = await gen.status();
-          return s.receiving === n || s.failed > 0 || s.badStatus > 0 || s.ended > 0 ? s : undefined;
-        },
-        30_000,
-        200,
-      );
-      if (ready.receiving !== n) throw new Error(`viewers did not all start: ${JSON.stringify(ready)}`);
-      await sleep(rampSec * 1000);
+      const gen = await connectViewers(relay.port, '/live/bench.live.mp4', n);
       await gen.mark();
       const w = await measureWindow([relayPid, gen.pid], relayPid, relay.port);
       if (w.sockets !== n) log(`  warning: ${w.sockets} established sockets on the relay's port at the end of the window, expected ${n}`);
@@ -221,10 +279,18 @@ async function main(): Promise<void> {
       await sleep(1500);
     }
     await stopRelay();
+
+    if (withFloor) {
+      // Same writes/s and bytes as the relay's viewers got at this mergeWriteMS (its largest N).
+      const last = points[points.length - 1]!;
+      const writesPerSec = merge > 0 ? 1000 / merge : bitrate.framesPerSecond;
+      const kbps = last.report ? (last.report.mean * 8) / last.report.seconds / 1000 : bitrate.payloadKbps * 1.025;
+      floors.push(...(await measureFloor(merge, writesPerSec, kbps)));
+    }
   }
 
   const elapsed = (Date.now() - started) / 1000;
-  const md = render(points, bitrate, elapsed);
+  const md = render(points, floors, bitrate, elapsed);
   process.stdout.write(`\n${md}\n`);
   if (!values['no-results']) {
     writeSection(md);
@@ -237,7 +303,7 @@ function fmt(n: number, digits = 1): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function render(points: Point[], src: ClipBitrate, elapsed: number): string {
+function render(points: Point[], floors: FloorPoint[], src: ClipBitrate, elapsed: number): string {
   const date = execFileSync('date', ['-u'], { encoding: 'utf8' }).trim();
   const argv = process.argv.slice(2).join(' ');
   const command = `pnpm run build && pnpm exec tsx benchmarks/fanout.ts${argv ? ` ${argv}` : ''}`;
@@ -291,6 +357,7 @@ function render(points: Point[], src: ClipBitrate, elapsed: number): string {
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
+    ...floorTable(points, floors),
     'Reference, measured by the brief on this kind of machine (2 cores, loopback, one 2.15 Mbps source, N light readers; ' +
       'quoted from shared/docs/performance.md, not measured by this benchmark):',
     '',
@@ -303,6 +370,29 @@ function render(points: Point[], src: ClipBitrate, elapsed: number): string {
     '| floor: Node.js `net`, same bytes, 10 writes/s per viewer | | 2.7 % | 5.3 % | ~10 KB |',
     '',
   ].join('\n');
+}
+
+function floorTable(points: Point[], floors: FloorPoint[]): string[] {
+  if (floors.length === 0) return [];
+  const rows = floors.map((f) => {
+    const relay = points.find((p) => p.merge === f.merge && p.viewers === f.viewers);
+    const ratio = relay ? `${fmt(relay.relayCpu / f.cpu, 2)}×` : '';
+    return (
+      `| ${f.merge} | ${f.viewers} | ${fmt(f.writesPerSec)} × ${fmt((f.kbps * 125) / f.writesPerSec, 0)} B | ${fmt(f.cpu)} | ` +
+      `${relay ? fmt(relay.relayCpu) : ''} | ${ratio} | ${fmt(f.rssPerViewerKiB)} | ${fmt(f.report.min / ((f.kbps * 125) * f.report.seconds), 3)} | ${fmt(f.otherLoad, 0)} |`
+    );
+  });
+  return [
+    'Same-run floor (measured by this benchmark, right after the relay points of the same mergeWriteMS): ' +
+      '`benchmarks/lib/floor-server.ts`, a bare Node.js `net` server that writes one shared Buffer per write to every viewer, ' +
+      'at the relay\'s write rate (frames/s at mergeWriteMS 0, 1000 / mergeWriteMS otherwise) and with the bytes/s the relay\'s viewers received; ' +
+      'same load generator, same window. It has no ingest, so the relay\'s baseline (its CPU with 0 viewers) is part of the gap.',
+    '',
+    '| mergeWriteMS | viewers | floor writes/s per viewer × size | floor CPU % | relay CPU % | relay ÷ floor | floor RSS per viewer (KB) | floor delivered (min) | other load, % |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
 }
 
 /** Replaces this benchmark's section of RESULTS.md (from its heading to the next `## `), or appends it. */

@@ -81,3 +81,39 @@ export async function startViewers(opts: { port: number; path: string; count: nu
     stop,
   };
 }
+
+const FLOOR = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
+
+export interface FloorServer {
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `floor-server.ts` (see there) on `port`; resolves once it listens. */
+export async function startFloorServer(opts: { port: number; rate: number; kbps: number; maxSeconds: number }): Promise<FloorServer> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', TSX, FLOOR, '--port', String(opts.port), '--rate', String(opts.rate), '--kbps', String(opts.kbps), '--max-seconds', String(opts.maxSeconds)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const exited = once(child, 'exit');
+  const stop = onCleanup('floor server', async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(t);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('floor server did not start')), 15_000);
+    createInterface({ input: child.stdout! }).once('line', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`floor server exited (${code})`));
+    });
+  });
+  return { pid: child.pid!, stop };
+}

@@ -176,7 +176,9 @@ describe.each(['digest', 'basic'] as const)('%s authentication', (auth) => {
 
 describe('UDP port pairs are released on every path', () => {
   it('after a refused SETUP (server allows TCP only: 461), and after close during connect / setup', async () => {
-    const tcpOnly = await startGstRtspServer({ protocols: 'tcp', shared: true });
+    // Not shared: a shared gst mount answers 503 to a DESCRIBE that arrives while the
+    // previous client's media is being unprepared (see README, quirks).
+    const tcpOnly = await startGstRtspServer({ protocols: 'tcp' });
     try {
       const ports = countingAllocator();
       const p = player({ url: tcpOnly.url('/h264'), transport: 'udp', udpPorts: ports.udpPorts });

@@ -5,8 +5,10 @@ import type { ProxyManager } from './proxy/manager.js';
 import type { RtpServerManager } from './rtp/rtp-server-manager.js';
 import type { ProxyState } from './proxy/state.js';
 import { outputStats } from './outputs/output-stats.js';
+import type { Fmp4Streams } from './outputs/fmp4-stream.js';
 
 export interface MetricsSources {
+  readonly fmp4: Fmp4Streams;
   readonly registry: StreamRegistry;
   readonly proxies: ProxyManager;
   readonly rtp: RtpServerManager;
@@ -40,6 +42,7 @@ export function createMetrics(src: MetricsSources): Registry {
   };
   streamCounter('sluice_stream_bytes_in_total', 'Media bytes received for the stream.', (s) => s.stats.bytesIn);
   streamCounter('sluice_stream_bytes_out_total', 'Bytes sent to the stream\'s viewers, all outputs.', (s) => outputStats(s).bytesOut);
+  streamCounter('sluice_stream_viewer_skipped_fragments_total', 'Fragments slow viewers skipped (dropped to the next keyframe).', (s) => src.fmp4.skippedFor(s));
   streamCounter('sluice_stream_frames_in_total', 'Frames received for the stream.', (s) => s.stats.framesIn);
   streamCounter('sluice_stream_dropped_frames_total', 'Frames dropped (unknown track, before the first keyframe, slow readers).', (s) => s.stats.droppedFrames);
   new Gauge({

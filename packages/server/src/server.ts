@@ -177,6 +177,7 @@ export class SluiceServer {
     registerRtpApi(router, this.rtp, this.config['http.bindIp']);
     if (this.config['metrics.enable']) {
       this.metrics = createMetrics({
+        fmp4: this.fmp4,
         registry: this.registry,
         proxies: this.proxies,
         rtp: this.rtp,

@@ -1,6 +1,7 @@
 import type { MediaFrame, Track } from '@sluice/codec';
 import { Fanout, type FanoutSubscriber, type FanoutSubscription, type FrameReader, type MediaSource } from '@sluice/core';
 import { Fragment, initSegment } from '@sluice/fmp4';
+import { outputStats } from './output-stats.js';
 
 /**
  * One fMP4 fragment as fanned out to viewers. Built once per stream and shared
@@ -175,6 +176,7 @@ export class Fmp4Stream implements FrameReader {
   }
 
   private close(): void {
+    if (this.subscription) outputStats(this.source).skippedFragments += this.fanout.droppedTotal;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.pending = [];
@@ -196,6 +198,11 @@ export class Fmp4Streams {
   private readonly streams = new Map<MediaSource, Fmp4Stream>();
 
   constructor(private readonly options: Fmp4StreamOptions) {}
+
+  /** Fragments skipped for slow viewers of this stream so far. */
+  skippedFor(source: MediaSource): number {
+    return outputStats(source).skippedFragments + (this.streams.get(source)?.droppedTotal ?? 0);
+  }
 
   for(source: MediaSource): Fmp4Stream {
     let s = this.streams.get(source);
