@@ -5,10 +5,13 @@ Run with /usr/bin/python3 (python3-gi, gir1.2-gst-rtsp-server-1.0 and the GStrea
 plugin packages listed in test/helpers/gst-rtsp-server.ts). Listens on 127.0.0.1 only.
 
 Mounts (live test sources, each client gets its own pipeline unless --shared):
-  /h264   videotestsrc ! x264enc ! rtph264pay pt=96  +  audiotestsrc ! AAC ! rtpmp4gpay pt=97
-  /h265   videotestsrc ! x265enc ! rtph265pay pt=96
-  /g711   audiotestsrc ! alawenc ! rtppcmapay pt=8
-  /pcmu   audiotestsrc ! mulawenc ! rtppcmupay pt=0
+  /h264        videotestsrc ! x264enc ! rtph264pay pt=96  +  audiotestsrc ! AAC ! rtpmp4gpay pt=97
+  /h264-video  the same video alone
+  /h265        videotestsrc ! x265enc ! rtph265pay pt=96
+  /g711        audiotestsrc ! alawenc ! rtppcmapay pt=8
+  /pcmu        audiotestsrc ! mulawenc ! rtppcmupay pt=0
+Video is 320x240 at 25 fps, a keyframe every 25 frames, SPS/PPS (VPS) before every
+IDR (config-interval=-1); audio a 440 Hz sine (AAC 44100 Hz mono, G.711 8000 Hz).
 
 Prints "READY <port>" once listening, and one line per RTSP response it sends:
   "RESPONSE <status> cseq=<n> <reason>"  (tests count requests and 401s from these).

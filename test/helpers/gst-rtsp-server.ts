@@ -7,10 +7,12 @@ import { freePort } from './free-port.js';
  * A throwaway RTSP camera: GStreamer's gst-rtsp-server run by
  * test/helpers/gst-rtsp-server.py through /usr/bin/python3 (python3-gi). Listens
  * on 127.0.0.1 only; mounts /h264 (H.264 + AAC), /h264-video, /h265, /g711 (PCMA)
- * and /pcmu. Debian packages: gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
- * python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good
- * gstreamer1.0-plugins-bad (x265enc, voaacenc) gstreamer1.0-plugins-ugly (x264enc)
- * gstreamer1.0-libav (avenc_aac).
+ * and /pcmu. Debian packages it needs: python3-gi, gir1.2-gst-rtsp-server-1.0
+ * (pulls libgstrtspserver-1.0-0), gstreamer1.0-plugins-base (test sources,
+ * audioconvert), gstreamer1.0-plugins-good (RTP payloaders, alaw/mulaw),
+ * gstreamer1.0-plugins-ugly (x264enc), gstreamer1.0-plugins-bad (x265enc, voaacenc)
+ * and gstreamer1.0-libav (avenc_aac, preferred). gstreamer1.0-rtsp (rtspclientsink)
+ * and gstreamer1.0-tools (gst-inspect-1.0) are not used by it.
  *
  * The server prints one line per RTSP response it sends ("RESPONSE <status>
  * cseq=<n> <reason>"), so tests can count requests and 401s.

@@ -1,8 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRtcp, RtspPlayer, type RtspAccessUnit, type RtspError, type RtspPlayOptions } from '../src/index.js';
 import { nextEvent, waitFor } from '../../../test/helpers/wait.js';
 import { h264Nal } from './helpers/bytes.js';
+import { countingAllocator } from './helpers/counting-allocator.js';
 import { FakeCamera, h264Packets, startScriptedServer, type FakeCameraOptions, type ScriptedServer } from './helpers/scripted-rtsp-server.js';
 
 // The client against a scripted camera (helpers/scripted-rtsp-server.ts): the
@@ -19,10 +24,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function camera(options: FakeCameraOptions = {}): Promise<{ server: ScriptedServer; cam: FakeCamera }> {
+async function camera(options: FakeCameraOptions = {}, tlsOptions?: { key: Buffer; cert: Buffer }): Promise<{ server: ScriptedServer; cam: FakeCamera }> {
   const cam = new FakeCamera(options);
   cameras.push(cam);
-  const server = await startScriptedServer(cam.handler);
+  const server = await startScriptedServer(cam.handler, tlsOptions === undefined ? {} : { tls: tlsOptions });
   servers.push(server);
   return { server, cam };
 }
@@ -149,6 +154,31 @@ describe('RtspPlayer over TCP (scripted camera)', () => {
     conn.write('OPTIONS * RTSP/1.0\r\nCSeq: 77\r\n\r\n');
     await waitFor(() => replies.join('').includes('CSeq: 77'), 2000, 'the reply to the server request');
     expect(replies.join('')).toMatch(/^RTSP\/1\.0 200 OK\r\nCSeq: 77\r\n/);
+  });
+});
+
+describe('rtsps:// (TLS)', () => {
+  it('plays over TLS with the caller\'s tls options (a self-signed CA), and refuses an unknown certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-rtsps-'));
+    try {
+      // An EC key: generated in milliseconds, unlike RSA.
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'),
+        '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ], { stdio: 'ignore', timeout: 10_000 });
+      const cert = readFileSync(join(dir, 'cert.pem'));
+      const { server, cam } = await camera({ onPlay: (session) => sendVideo(cam, session, 1) }, { key: readFileSync(join(dir, 'key.pem')), cert });
+      expect(server.url()).toMatch(/^rtsps:/);
+      const p = player({ url: server.url(), tls: { ca: cert } });
+      await p.start();
+      const units: RtspAccessUnit[] = [];
+      p.on('accessUnit', (u) => units.push(u));
+      await waitFor(() => units.length >= 2, 3000, 'access units over TLS');
+      expect(server.of('SETUP')[0]!.uri).toMatch(/^rtsps:\/\/127\.0\.0\.1:\d+\/live\/trackID=1$/);
+      expect((await expectFailure(player({ url: server.url() }), 'SOCKET')).message).toMatch(/self.signed|certificate/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -362,31 +392,6 @@ describe('loss and bad packets are counted, not fatal', () => {
   });
 });
 
-/** A counting allocator over the built-in one: how many pairs are out. */
-function countingAllocator(): { outstanding: () => number; total: () => number; udpPorts: () => Promise<import('../src/index.js').UdpPortPair> } {
-  let out = 0;
-  let total = 0;
-  return {
-    outstanding: () => out,
-    total: () => total,
-    udpPorts: async () => {
-      const { createUdpPortPair } = await import('../src/index.js');
-      const pair = await createUdpPortPair({ address: '127.0.0.1' });
-      out++;
-      total++;
-      let released = false;
-      return {
-        ...pair,
-        release: () => {
-          if (released) throw new Error('released twice');
-          released = true;
-          out--;
-          pair.release();
-        },
-      };
-    },
-  };
-}
 
 describe('RtspPlayer over UDP (scripted camera)', () => {
   it('asks for even/odd client ports, receives RTP from the server, sends RR to server_port + 1, counts foreign datagrams', async () => {
@@ -422,6 +427,53 @@ describe('RtspPlayer over UDP (scripted camera)', () => {
     expect(ports.outstanding()).toBe(0);
   });
 
+  it('puts reordered datagrams back in order (ReorderBuffer), drops duplicates, counts both', async () => {
+    const { server, cam } = await camera({
+      onPlay: (session) => {
+        const fu = (seq: number, ts: number, header: number, byte: number, marker = false) =>
+          cam.sendRtp(session, 0, { seq, ts, marker, payload: Uint8Array.of(0x7c, header, byte) });
+        // An IDR in three fragments sent start, end, middle; then a P-frame twice; across the sequence wrap.
+        // (The first packet fixes where the sequence starts: one older than it would be late.)
+        fu(65533, 3000, 0x85, 1);
+        fu(65535, 3000, 0x45, 3, true);
+        fu(65534, 3000, 0x05, 2);
+        cam.sendRtp(session, 0, { seq: 0, ts: 6600, marker: true, payload: Uint8Array.of(0x41, 7) });
+        cam.sendRtp(session, 0, { seq: 0, ts: 6600, marker: true, payload: Uint8Array.of(0x41, 7) });
+        cam.sendRtp(session, 0, { seq: 1, ts: 10200, marker: true, payload: Uint8Array.of(0x41, 8) });
+      },
+    });
+    const p = player({ url: server.url(), transport: 'udp' });
+    await p.start();
+    const units: RtspAccessUnit[] = [];
+    p.on('accessUnit', (u) => units.push(u));
+    await waitFor(() => units.length >= 3, 3000, 'three access units');
+    expect(units.map((u) => [u.rtpTimestamp, u.nalus])).toEqual([
+      [3000, [Uint8Array.of(0x65, 1, 2, 3)]],
+      [6600, [Uint8Array.of(0x41, 7)]],
+      [10200, [Uint8Array.of(0x41, 8)]],
+    ]);
+    expect(p.stats).toMatchObject({ lost: 0, droppedFrames: 0, duplicates: 1 });
+    expect(p.stats.reordered).toBeGreaterThan(0);
+  });
+
+  it('gives up a gap that never fills once the stream goes quiet (drain timer), counting the loss', async () => {
+    const { server, cam } = await camera({
+      onPlay: (session) => {
+        cam.sendRtp(session, 0, { seq: 1, ts: 1000, marker: true, payload: Uint8Array.of(0x65, 1) });
+        // seq 2 never comes; 3 may have lost its start with it (dropped); 4 is whole. Then silence.
+        cam.sendRtp(session, 0, { seq: 3, ts: 4600, marker: true, payload: Uint8Array.of(0x41, 3) });
+        cam.sendRtp(session, 0, { seq: 4, ts: 8200, marker: true, payload: Uint8Array.of(0x41, 4) });
+      },
+    });
+    const p = player({ url: server.url(), transport: 'udp' });
+    await p.start();
+    const units: RtspAccessUnit[] = [];
+    p.on('accessUnit', (u) => units.push(u));
+    await waitFor(() => units.length >= 2, 3000, 'the access units after the gap');
+    expect(units.map((u) => u.rtpTimestamp)).toEqual([1000, 8200]);
+    expect(p.stats).toMatchObject({ lost: 1, droppedFrames: 1 });
+  });
+
   it('releases every pair after a failed SETUP, after close during SETUP, and over 200 open/close cycles', async () => {
     const ports = countingAllocator();
     // SETUP of the second track fails with 500.
@@ -450,6 +502,20 @@ describe('RtspPlayer over UDP (scripted camera)', () => {
     }
     expect(ports.outstanding()).toBe(0);
     expect(ports.total()).toBeGreaterThan(100);
+
+    // An allocator that answers only after the player was closed: start() does not wait
+    // for it, and the pair it hands out late is released at once.
+    let handOut!: () => void;
+    const gate = new Promise<void>((resolve) => (handOut = resolve));
+    const slow = player({ url: server.url(), transport: 'udp', udpPorts: async () => (await gate, ports.udpPorts()) });
+    const rejected = expect(slow.start()).rejects.toThrow(expect.objectContaining({ code: 'CLOSED' }));
+    await waitFor(() => server.requests.at(-1)?.method === 'DESCRIBE', 2000, 'DESCRIBE of the slow player');
+    await slow.close();
+    await rejected;
+    const total = ports.total();
+    handOut();
+    await waitFor(() => ports.total() === total + 1, 2000, 'the late pair');
+    await waitFor(() => ports.outstanding() === 0, 2000, 'the late pair to be released');
   });
 
   it("'auto' falls back to TCP when the server refuses UDP (461)", async () => {

@@ -10,7 +10,8 @@ import {
   parseH265Sps,
 } from '@sluice/codec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUdpPortPair, RtspPlayer, type RtspAccessUnit, type RtspError, type RtspPlayOptions, type UdpPortPair } from '../src/index.js';
+import { RtspPlayer, type RtspAccessUnit, type RtspError, type RtspPlayOptions } from '../src/index.js';
+import { countingAllocator } from './helpers/counting-allocator.js';
 import { stopAll } from '../../../test/helpers/child.js';
 import { startGstRtspServer, type GstRtspServer } from '../../../test/helpers/gst-rtsp-server.js';
 import { nextEvent, waitFor } from '../../../test/helpers/wait.js';
@@ -49,30 +50,6 @@ function increasing(values: number[]): boolean {
   return values.every((v, i) => i === 0 || v > values[i - 1]!);
 }
 
-/** A pool-like allocator over the built-in one that counts pairs handed out and not yet released. */
-function countingAllocator(): { outstanding: () => number; total: () => number; udpPorts: () => Promise<UdpPortPair> } {
-  let out = 0;
-  let total = 0;
-  return {
-    outstanding: () => out,
-    total: () => total,
-    udpPorts: async () => {
-      const pair = await createUdpPortPair({ address: '127.0.0.1' });
-      out++;
-      total++;
-      let released = false;
-      return {
-        ...pair,
-        release: () => {
-          if (released) throw new Error('released twice');
-          released = true;
-          out--;
-          pair.release();
-        },
-      };
-    },
-  };
-}
 
 describe.each(['tcp', 'udp'] as const)('H.264 + AAC over %s', (transport) => {
   it('sets up both tracks; keyframes carry SPS/PPS; timestamps advance; an RTCP SR gives ntpTime to both tracks', async () => {

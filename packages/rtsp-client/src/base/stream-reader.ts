@@ -47,21 +47,40 @@ export class RtspStreamReader {
   private buf: Uint8Array = new Uint8Array(0);
   /** Where the search for the end of the head resumes (bytes before it were scanned). */
   private scanFrom = 0;
+  /**
+   * Chunks that only continue an item of known size (a frame or a body): they are
+   * collected and joined once when the item is complete, not re-copied per read.
+   */
+  private parked: Uint8Array[] = [];
+  private parkedBytes = 0;
+  /** Bytes the item at the start of `buf` needs in total, when known. */
+  private needed = 0;
 
   /** Bytes waiting for the rest of a message or frame. */
   get buffered(): number {
-    return this.buf.byteLength;
+    return this.buf.byteLength + this.parkedBytes;
   }
 
   push(chunk: Uint8Array): RtspStreamItem[] {
-    if (this.buf.byteLength === 0) {
+    if (this.needed > 0 && this.buf.byteLength + this.parkedBytes + chunk.byteLength < this.needed) {
+      this.parked.push(chunk);
+      this.parkedBytes += chunk.byteLength;
+      return [];
+    }
+    if (this.buf.byteLength === 0 && this.parkedBytes === 0) {
       this.buf = chunk;
     } else {
-      const joined = new Uint8Array(this.buf.byteLength + chunk.byteLength);
-      joined.set(this.buf, 0);
-      joined.set(chunk, this.buf.byteLength);
+      const joined = new Uint8Array(this.buf.byteLength + this.parkedBytes + chunk.byteLength);
+      let offset = 0;
+      for (const part of [this.buf, ...this.parked, chunk]) {
+        joined.set(part, offset);
+        offset += part.byteLength;
+      }
       this.buf = joined;
+      this.parked = [];
+      this.parkedBytes = 0;
     }
+    this.needed = 0;
     const items: RtspStreamItem[] = [];
     let offset = 0;
     for (;;) {
@@ -84,7 +103,10 @@ export class RtspStreamReader {
     r.u8(); // '$'
     const channel = r.u8();
     const length = r.u16(); // at most 65535 by the format: no further cap needed
-    if (r.remaining < length) return 0;
+    if (r.remaining < length) {
+      this.needed = INTERLEAVED_HEADER_SIZE + length;
+      return 0;
+    }
     items.push({ kind: 'interleaved', channel, payload: r.bytesView(length) });
     return INTERLEAVED_HEADER_SIZE + length;
   }
@@ -105,7 +127,10 @@ export class RtspStreamReader {
     const bodyLength = contentLength(head.headers);
     if (bodyLength > MAX_BODY) throw new RtspError('BAD_RESPONSE', `body of ${bodyLength} bytes, more than ${MAX_BODY}`);
     const r = new ByteReader(this.buf, offset + headLength + terminatorLength);
-    if (r.remaining < bodyLength) return 0;
+    if (r.remaining < bodyLength) {
+      this.needed = headLength + terminatorLength + bodyLength;
+      return 0;
+    }
     items.push({ kind: 'message', head, body: r.bytesView(bodyLength) });
     return headLength + terminatorLength + bodyLength;
   }

@@ -18,7 +18,7 @@ import { UdpTransport, normalizeAddress } from '../transport/udp.js';
 import { createUdpPortPair, type UdpPortPair } from '../transport/udp-ports.js';
 import { parseRtspUrl, redactUrl, type RtspUrl } from '../url.js';
 import { RtspConnection } from './connection.js';
-import { TrackReceiver, type RtspAccessUnit } from './track-receiver.js';
+import { TrackReceiver, UDP_REORDER_DELAY_MS, type RtspAccessUnit } from './track-receiver.js';
 
 // Specification: RFC 2326, section 10 and appendix C, as a player runs it:
 //
@@ -121,12 +121,14 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
   private endError: RtspError | null = null;
   private closeEmitted = false;
   private closeListeners: (() => void)[] = [];
+  /** Aborted when the player ends: stops a pending connect or port allocation at once. */
+  private readonly ending = new AbortController();
   private early: RtspAccessUnit[] | null = [];
   private firstUdpPacket: (() => void) | null = null;
   private keepAliveTimer: NodeJS.Timeout | null = null;
   private reportTimer: NodeJS.Timeout | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
-  private drainAt = Infinity;
+  private lastRtpAt = 0;
   private readonly ssrc = randomBytes(4).readUInt32BE(0);
   private readonly cname = `sluice-${randomBytes(6).toString('hex')}`;
   private bytesBefore = 0;
@@ -175,7 +177,7 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
     return s;
   }
 
-  /** The tracks set up (empty before start() resolved). */
+  /** The tracks set up so far (all of them once start() resolved). */
   get tracks(): RtspTrack[] {
     return this.receivers.map((r) => r.track);
   }
@@ -269,6 +271,7 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
     this.transition('closed');
     this.endError = error ?? startError ?? new RtspError('CLOSED', 'closed');
     this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.ending.abort();
     this.stopTimers();
     this.firstUdpPacket?.();
     this.early = null;
@@ -383,8 +386,9 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
     this.receivers = [];
     for (const plan of planned.plans) {
       const index = this.receivers.length;
-      await this.setup(index, plan, transport, media);
+      // Ready before SETUP: media may follow the reply in the same read.
       this.receivers.push(new TrackReceiver(index, plan, transport));
+      await this.setup(index, plan, transport, media);
     }
 
     const firstPacket =
@@ -418,7 +422,7 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
         ...(credentials === undefined ? {} : { credentials }),
         ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
       },
-      this.options.signal,
+      this.ending.signal,
     );
     if (this.state === 'closed') {
       connection.destroy();
@@ -488,6 +492,7 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
 
   /** A port pair from the injected allocator (or the built-in one), bounded by timeoutMs. */
   private async allocatePair(connection: RtspConnection): Promise<UdpPortPair> {
+    this.checkOpen();
     const allocate =
       this.options.udpPorts ??
       (() => {
@@ -497,8 +502,11 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
       });
     const pending = allocate();
     let timer: NodeJS.Timeout | undefined;
+    let onEnd: (() => void) | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new RtspError('TIMEOUT', `no UDP port pair within ${this.timeoutMs} ms`)), this.timeoutMs);
+      onEnd = () => reject(this.endError ?? new RtspError('CLOSED', 'closed'));
+      this.ending.signal.addEventListener('abort', onEnd, { once: true });
     });
     try {
       return await Promise.race([pending, timedOut]);
@@ -509,6 +517,7 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
       throw new RtspError('SOCKET', `UDP port allocation failed: ${(err as Error).message}`, { cause: err });
     } finally {
       clearTimeout(timer);
+      this.ending.signal.removeEventListener('abort', onEnd!);
     }
   }
 
@@ -537,7 +546,10 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
     }
     const now = performance.now();
     this.deliver(receiver.onRtp(bytes, now));
-    this.scheduleDrain(receiver.deadlineMs);
+    if (this.currentTransport === 'udp') {
+      this.lastRtpAt = now;
+      if (this.drainTimer === null) this.armDrain(UDP_REORDER_DELAY_MS + 1);
+    }
   }
 
   private onRtcp(trackIndex: number, bytes: Uint8Array): void {
@@ -577,22 +589,26 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
     if (held !== null) this.deliver(held);
   }
 
-  private scheduleDrain(deadline: number | undefined): void {
-    if (deadline === undefined || deadline >= this.drainAt) return;
-    if (this.drainTimer !== null) clearTimeout(this.drainTimer);
-    this.drainAt = deadline;
-    this.drainTimer = setTimeout(() => this.drain(), Math.max(0, deadline - performance.now()) + 1);
+  /**
+   * Packets held behind a gap are given up by the reorder buffer on the next push
+   * once they waited UDP_REORDER_DELAY_MS. This one timer covers a stream that goes
+   * quiet: it drains once nothing arrived for that long. (One timer per player,
+   * re-armed lazily, instead of one per packet.)
+   */
+  private armDrain(delayMs: number): void {
+    this.drainTimer = setTimeout(() => this.drain(), delayMs);
   }
 
   private drain(): void {
     this.drainTimer = null;
-    this.drainAt = Infinity;
     if (this.state === 'closed') return;
     const now = performance.now();
-    for (const r of this.receivers) {
-      this.deliver(r.drain(now));
-      this.scheduleDrain(r.deadlineMs);
+    const idle = now - this.lastRtpAt;
+    if (idle <= UDP_REORDER_DELAY_MS) {
+      this.armDrain(UDP_REORDER_DELAY_MS - idle + 1);
+      return;
     }
+    for (const r of this.receivers) this.deliver(r.drain(now));
   }
 
   // ── timers: keep-alive and receiver reports ──────────────────────────────
@@ -611,7 +627,6 @@ export class RtspPlayer extends EventEmitter<RtspPlayerEvents> {
     if (this.reportTimer !== null) clearInterval(this.reportTimer);
     if (this.drainTimer !== null) clearTimeout(this.drainTimer);
     this.keepAliveTimer = this.reportTimer = this.drainTimer = null;
-    this.drainAt = Infinity;
   }
 
   /**

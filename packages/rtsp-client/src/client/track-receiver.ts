@@ -1,7 +1,8 @@
-import { ReorderBuffer, TimestampUnwrapper, parseRtpPacket, wrapDelta, type RtpPacket } from '@sluice/rtp-receiver';
+import { ReorderBuffer, TimestampUnwrapper, parseRtpPacket, type RtpPacket } from '@sluice/rtp-receiver';
 import { ReceptionStats } from '../rtcp/reception-stats.js';
 import { ntpToUnixMs, parseRtcp, type RtcpPacket } from '../rtcp/rtcp.js';
 import type { AudioFrame, Depacketizer, VideoAccessUnit } from '../rtp/depacketizer.js';
+import { rtpTimestampDelta } from '../rtp/timestamps.js';
 import type { RtspTrack, TrackPlan } from '../sdp/tracks.js';
 
 export interface RtspAccessUnit {
@@ -23,8 +24,6 @@ export interface RtspAccessUnit {
 export const UDP_REORDER_DELAY_MS = 100;
 /** Packets held behind a gap: ~1 s of a 4 Mbit/s stream in 1400-byte packets. */
 export const UDP_REORDER_PACKETS = 512;
-
-const RTP_TIMESTAMP_MODULUS = 2 ** 32;
 
 /**
  * One track's receive path: RTP parse → reorder (UDP) / gap detection (TCP) →
@@ -58,11 +57,6 @@ export class TrackReceiver {
 
   get track(): RtspTrack {
     return this.plan.track;
-  }
-
-  /** When the reorder buffer next gives up on a gap (ms, same clock as nowMs). */
-  get deadlineMs(): number | undefined {
-    return this.reorder.deadlineMs;
   }
 
   onRtp(bytes: Uint8Array, nowMs: number): RtspAccessUnit[] {
@@ -111,7 +105,7 @@ export class TrackReceiver {
     const ntpTime =
       this.sr === undefined
         ? undefined
-        : this.sr.ntpMs + (wrapDelta(this.sr.rtpTimestamp, frame.timestamp, RTP_TIMESTAMP_MODULUS) * 1000) / this.plan.track.clockRate;
+        : this.sr.ntpMs + (rtpTimestampDelta(this.sr.rtpTimestamp, frame.timestamp) * 1000) / this.plan.track.clockRate;
     const base = { trackIndex: this.index, rtpTimestamp, ...(ntpTime === undefined ? {} : { ntpTime }) };
     return 'nalus' in frame ? { ...base, nalus: frame.nalus } : { ...base, data: frame.data };
   }

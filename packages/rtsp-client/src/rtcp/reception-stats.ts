@@ -1,4 +1,5 @@
-import { SequenceUnwrapper, wrapDelta } from '@sluice/rtp-receiver';
+import { SequenceUnwrapper } from '@sluice/rtp-receiver';
+import { rtpTimestampDelta } from '../rtp/timestamps.js';
 import { ntpMiddle32, type ReportBlock } from './rtcp.js';
 
 // Specification: RFC 3550, appendix A.3 (packets expected and lost, fraction
@@ -10,12 +11,13 @@ import { ntpMiddle32, type ReportBlock } from './rtcp.js';
 //   J(i)              = J(i-1) + (|D(i-1,i)| - J(i-1)) / 16
 //   D(i-1,i)          = (R(i) - R(i-1)) - (S(i) - S(i-1))   (arrival and RTP times, in timestamp units)
 
-const RTP_TIMESTAMP_MODULUS = 2 ** 32;
+const EXTENDED_SEQUENCE_MODULUS = 2 ** 32;
 
 /** What one receiver knows about one source, for its report blocks. */
 export class ReceptionStats {
-  private readonly sequence = new SequenceUnwrapper();
+  private sequence = new SequenceUnwrapper();
   private base: number | undefined;
+  private highest: number | undefined;
   private received = 0;
   private expectedPrior = 0;
   private receivedPrior = 0;
@@ -36,10 +38,11 @@ export class ReceptionStats {
     }
     const ext = this.sequence.unwrap(sequenceNumber);
     if (this.base === undefined || ext < this.base) this.base = ext;
+    if (this.highest === undefined || ext > this.highest) this.highest = ext;
     this.received++;
     const arrival = (arrivalMs * this.clockRate) / 1000;
     if (this.lastArrival !== undefined) {
-      const d = arrival - this.lastArrival - wrapDelta(this.lastTimestamp, timestamp, RTP_TIMESTAMP_MODULUS);
+      const d = arrival - this.lastArrival - rtpTimestampDelta(this.lastTimestamp, timestamp);
       this.jitter += (Math.abs(d) - this.jitter) / 16;
     }
     this.lastArrival = arrival;
@@ -55,8 +58,7 @@ export class ReceptionStats {
   }
 
   private expected(): number {
-    const highest = this.sequence.highest;
-    return highest === undefined || this.base === undefined ? 0 : highest - this.base + 1;
+    return this.highest === undefined || this.base === undefined ? 0 : this.highest - this.base + 1;
   }
 
   /** The report block for now; advances the interval used for the fraction lost. */
@@ -69,12 +71,12 @@ export class ReceptionStats {
     this.receivedPrior = this.received;
     const lostInterval = expectedInterval - receivedInterval;
     const fractionLost = expectedInterval === 0 || lostInterval <= 0 ? 0 : Math.floor((lostInterval * 256) / expectedInterval);
-    const highest = this.sequence.highest ?? 0;
+    const highest = this.highest ?? 0;
     return {
       ssrc: this.ssrc,
       fractionLost: Math.min(255, fractionLost),
       cumulativeLost: expected - this.received,
-      highestSequence: ((highest % RTP_TIMESTAMP_MODULUS) + RTP_TIMESTAMP_MODULUS) % RTP_TIMESTAMP_MODULUS,
+      highestSequence: ((highest % EXTENDED_SEQUENCE_MODULUS) + EXTENDED_SEQUENCE_MODULUS) % EXTENDED_SEQUENCE_MODULUS,
       jitter: Math.floor(this.jitter),
       lastSr: this.lastSr?.middle ?? 0,
       // DLSR in units of 1/65536 s; 0 when no SR has been received.
@@ -83,8 +85,9 @@ export class ReceptionStats {
   }
 
   private reset(): void {
-    this.sequence.reset();
+    this.sequence = new SequenceUnwrapper();
     this.base = undefined;
+    this.highest = undefined;
     this.received = 0;
     this.expectedPrior = 0;
     this.receivedPrior = 0;

@@ -1,5 +1,6 @@
 import * as dgram from 'node:dgram';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import * as tls from 'node:tls';
 import { serializeRtpPacket } from '@sluice/rtp-receiver';
 import {
   RtspHeaders,
@@ -68,10 +69,10 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function startScriptedServer(handler: Handler): Promise<ScriptedServer> {
+export async function startScriptedServer(handler: Handler, options: { tls?: tls.TlsOptions } = {}): Promise<ScriptedServer> {
   const requests: ScriptedRequest[] = [];
   const connections: ScriptedConnection[] = [];
-  const server: Server = createServer((socket: Socket) => {
+  const onSocket = (socket: Socket): void => {
     const connection = new ScriptedConnection(socket);
     connections.push(connection);
     socket.on('error', () => {}); // the client under test may reset
@@ -94,7 +95,8 @@ export async function startScriptedServer(handler: Handler): Promise<ScriptedSer
         handler(req);
       }
     });
-  });
+  };
+  const server: Server = options.tls === undefined ? createServer(onSocket) : tls.createServer(options.tls, onSocket);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -104,7 +106,8 @@ export async function startScriptedServer(handler: Handler): Promise<ScriptedSer
     port,
     requests,
     connections,
-    url: (path = '/live', credentials) => `rtsp://${credentials ? `${credentials}@` : ''}127.0.0.1:${port}${path}`,
+    url: (path = '/live', credentials) =>
+      `${options.tls === undefined ? 'rtsp' : 'rtsps'}://${credentials ? `${credentials}@` : ''}127.0.0.1:${port}${path}`,
     of: (method) => requests.filter((r) => r.method === method),
     close: () =>
       new Promise<void>((resolve) => {
