@@ -2,6 +2,7 @@
  * Fan-out: one ~2 Mbps H.264 + AAC source to N progressive HTTP fMP4 viewers on loopback.
  *
  *   pnpm run build && pnpm exec tsx benchmarks/fanout.ts [--viewers 50,200,500] [--seconds 20] [--merge 0,100]
+ *     [--ramp 3] [--no-floor] [--no-results]
  *
  * Processes (all on 127.0.0.1, all stopped on exit, error or Ctrl-C):
  *   nginx-rtmp            the origin (test/helpers/nginx-rtmp.ts)
@@ -9,10 +10,13 @@
  *   relay                 the built relay (packages/server/dist/cli.js), one per mergeWriteMS value,
  *                         pulling the stream with addStreamProxy
  *   load generator        benchmarks/lib/viewers.ts: N raw `net` viewers that only count bytes
+ *   floor server          benchmarks/lib/floor-server.ts: a bare Node `net` server sending the same bytes at
+ *                         the relay's write rate to the same viewers (skip with --no-floor)
  *
  * Per mergeWriteMS: a baseline with the proxy playing and no viewers, then for each N the viewers
  * connect, all must be receiving, a ramp settles, and the relay's CPU (utime+stime from
- * /proc/<pid>/stat), RSS (VmRSS), and write system calls (/proc/<pid>/io) are taken over the window.
+ * /proc/<pid>/stat), RSS (VmRSS), bytes read (/proc/<pid>/io) and TCP segments sent (ss -ti) are
+ * taken over the window, with the bytes every viewer received.
  * Results go to stdout and to the "Fan-out" section of benchmarks/RESULTS.md (replaced if present).
  */
 import { execFileSync } from 'node:child_process';
@@ -339,21 +343,23 @@ function render(points: Point[], floors: FloorPoint[], src: ClipBitrate, elapsed
       `; the relay read ${fmt(ingestMean, 0)} kb/s of RTMP on average over the windows ` +
       `(${fmt(Math.min(...ingestKbps), 0)}–${fmt(Math.max(...ingestKbps), 0)}; \`/proc/<pid>/io\` rchar)`,
     `- Viewers: \`GET /live/bench.live.mp4\` on raw \`net\` sockets in a separate load-generator process (benchmarks/lib/viewers.ts), ` +
-      `counting bytes only; all connected and receiving, then ${rampSec} s of ramp, then a ${windowSec} s window per point`,
-    `- Relay CPU: utime+stime of the relay process over the window (\`/proc/<pid>/stat\`), % of one core; ` +
-      `CPU per 100 viewers = (CPU_N − CPU_baseline) / N × 100. RSS: VmRSS at the end of the window; per viewer = (RSS_N − RSS_baseline) / N. ` +
-      `Delivered = bytes each viewer received in the window / (source bitrate × window); min over viewers (mean in brackets); ` +
-      `fMP4 framing (one moof + mdat per frame) adds about 3 %, so ≈ 1.03 is the full stream; a CBR source with a 1 s VBV buffer ` +
-      `can put up to ±1 s of bits more or less in any window, so this ratio moves by a few % from point to point. ` +
-      `The next column divides by what the relay read from nginx-rtmp in the same window (\`/proc/<pid>/io\` rchar; ` +
-      `RTMP framing is ~0.5 %), which removes that variation: ≈ 1.025 is the full stream. ` +
-      `Writes/s per viewer: TCP data segments the relay sent on its HTTP port over the window (\`ss -ti\` data_segs_out), / N; ` +
-      `on loopback a write under 64 KB is one segment, so this is the relay's write rate per viewer. ` +
-      `Other load: CPU the rest of the machine used during the window (\`/proc/stat\` busy time minus this benchmark's processes), % of one core; ` +
-      `above ~10 % the point shares the 2 cores with other work and its CPU numbers are less reliable. ` +
+      `counting bytes only; all connected and receiving, then ${rampSec} s of ramp, then a ${windowSec} s window per point. ` +
       `A fresh relay per mergeWriteMS; points run in the order shown. Whole run: ${fmt(elapsed, 0)} s.`,
+    '- Columns:',
+    '  - relay CPU: utime+stime of the relay process over the window (`/proc/<pid>/stat`), % of one core; ' +
+      'per 100 viewers = (CPU_N − CPU_baseline) / N × 100.',
+    '  - RSS: VmRSS at the end of the window; per viewer = (RSS_N − RSS_baseline) / N.',
+    '  - delivered ÷ source: bytes each viewer received in the window / (source bitrate × window), min over viewers (mean). ' +
+      'fMP4 framing (one moof + mdat per frame) adds about 3 %, so ≈ 1.03 is the whole stream; the CBR source (1 s VBV buffer) ' +
+      'can put up to ±1 s of bits more or less in a window, so this moves by a few % between points.',
+    '  - delivered ÷ ingest: the same bytes / what the relay read from nginx-rtmp in the same window (`/proc/<pid>/io` rchar, ' +
+      'RTMP framing ~0.5 %), which cancels that variation: ≈ 1.025 is the whole stream.',
+    '  - writes/s per viewer: TCP data segments the relay sent on its HTTP port in the window (`ss -ti` data_segs_out) / N; ' +
+      'on loopback a write under 64 KB leaves as one segment, so this is the relay\'s write rate per viewer.',
+    '  - other load: CPU used by the rest of the machine in the window (`/proc/stat` busy time minus this benchmark\'s processes), ' +
+      '% of one core; above ~10 % the point shared the 2 cores with other work and its CPU figures are less reliable.',
     '',
-    '| mergeWriteMS | viewers | relay CPU % | CPU % per 100 viewers | RSS total | RSS per viewer (KB) | delivered ÷ (source bitrate × window), min over viewers | delivered ÷ relay RTMP ingest in the window, min | ended early | writes/s per viewer (TCP segments) | load generator CPU % | other load on the machine, % |',
+    '| mergeWriteMS | viewers | relay CPU % | CPU % per 100 viewers | RSS | RSS per viewer (KB) | delivered ÷ source, min (mean) | delivered ÷ ingest, min | ended early | writes/s per viewer | load generator CPU % | other load % |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
@@ -376,20 +382,23 @@ function floorTable(points: Point[], floors: FloorPoint[]): string[] {
   if (floors.length === 0) return [];
   const rows = floors.map((f) => {
     const relay = points.find((p) => p.merge === f.merge && p.viewers === f.viewers);
+    const base = points.find((p) => p.merge === f.merge && p.viewers === 0);
     const ratio = relay ? `${fmt(relay.relayCpu / f.cpu, 2)}×` : '';
+    const fanoutRatio = relay && base ? `${fmt((relay.relayCpu - base.relayCpu) / f.cpu, 2)}×` : '';
     return (
       `| ${f.merge} | ${f.viewers} | ${fmt(f.writesPerSec)} × ${fmt((f.kbps * 125) / f.writesPerSec, 0)} B | ${fmt(f.cpu)} | ` +
-      `${relay ? fmt(relay.relayCpu) : ''} | ${ratio} | ${fmt(f.rssPerViewerKiB)} | ${fmt(f.report.min / ((f.kbps * 125) * f.report.seconds), 3)} | ${fmt(f.otherLoad, 0)} |`
+      `${relay ? fmt(relay.relayCpu) : ''} | ${ratio} | ${fanoutRatio} | ${fmt(f.rssPerViewerKiB)} | ${fmt(f.report.min / ((f.kbps * 125) * f.report.seconds), 3)} | ${fmt(f.otherLoad, 0)} |`
     );
   });
   return [
     'Same-run floor (measured by this benchmark, right after the relay points of the same mergeWriteMS): ' +
       '`benchmarks/lib/floor-server.ts`, a bare Node.js `net` server that writes one shared Buffer per write to every viewer, ' +
       'at the relay\'s write rate (frames/s at mergeWriteMS 0, 1000 / mergeWriteMS otherwise) and with the bytes/s the relay\'s viewers received; ' +
-      'same load generator, same window. It has no ingest, so the relay\'s baseline (its CPU with 0 viewers) is part of the gap.',
+      'same load generator, same window. It has no ingest: "relay ÷ floor" includes the relay\'s 0-viewer baseline (RTMP ingest and muxing), ' +
+      '"(relay − relay baseline) ÷ floor" compares the fan-out alone.',
     '',
-    '| mergeWriteMS | viewers | floor writes/s per viewer × size | floor CPU % | relay CPU % | relay ÷ floor | floor RSS per viewer (KB) | floor delivered (min) | other load, % |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| mergeWriteMS | viewers | floor: writes/s per viewer × bytes | floor CPU % | relay CPU % | relay ÷ floor | (relay − relay baseline) ÷ floor | floor RSS per viewer (KB) | floor delivered ÷ sent, min | other load % |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ];

@@ -32,8 +32,13 @@ export function timestampPrefix(byte: number): number {
   return byte >> 4;
 }
 
-/** A jump back further than this (10 s) is a restart of the sender's clock, not a glitch. */
-export const CLOCK_RESTART_THRESHOLD = 10 * 90_000;
+/**
+ * A decoding time going back further than this (1 s) is a restart of the sender's
+ * clock (a camera reboot, a new sender after an SSRC change), not jitter: decoding
+ * times never go back in a valid stream, so anything beyond a rounding glitch means
+ * a new timeline.
+ */
+export const CLOCK_RESTART_THRESHOLD = 90_000;
 
 /**
  * One program's clock: 33-bit PTS/DTS → unwrapped 90 kHz values shared by all its

@@ -352,8 +352,8 @@ export class PsDemuxer {
         cur.asm.discard();
         this[slot] = undefined;
       } else if (codec !== undefined && codec !== cur.asm.codec) {
-        // The camera switched codec (or the map corrects a sniffed guess).
-        cur.asm.discard();
+        // The camera switched codec, or the map corrects a sniffed guess: what was assembled is of the old one.
+        if (cur.asm.codec !== undefined) cur.asm.discard();
         cur.asm.codec = codec;
       }
     }

@@ -74,18 +74,28 @@ function refAt(v: Uint8Array, off: number): FrameRef {
   return { payloadType: v[off + 3]! & 0x7f, ssrc: u32(v, off + 10) };
 }
 
+/** RTCP frames that may sit between the two RTP frames of a resynchronisation. */
+const MAX_RTCP_HOPS = 2;
+
 /**
- * Whether an RTP frame at `off` is followed, where its length says, by an RTP frame
- * of the same payload type and SSRC: the evidence needed to (re)synchronise.
- * undefined: more bytes needed.
+ * Whether an RTP frame at `off` is followed, where its length says (past up to
+ * MAX_RTCP_HOPS RTCP frames), by an RTP frame of the same payload type and SSRC:
+ * the evidence needed to (re)synchronise. undefined: more bytes needed.
  */
 function confirmedAt(v: Uint8Array, off: number): boolean | undefined {
   const here = plausibleAt(v, off, undefined, false);
   if (here !== true) return here;
   if (v.byteLength < off + CONFIRM_BYTES) return undefined;
-  const next = off + 2 + u16(v, off);
-  if (v.byteLength < next + CONFIRM_BYTES) return undefined;
-  return plausibleAt(v, next, refAt(v, off), false) === true;
+  const ref = refAt(v, off);
+  let next = off + 2 + u16(v, off);
+  for (let hop = 0; ; hop++) {
+    if (v.byteLength < next + CONFIRM_BYTES) return undefined;
+    if (hop < MAX_RTCP_HOPS && plausibleAt(v, next, undefined, true) === true && isRtcpAt(v, next)) {
+      next += 2 + u16(v, next);
+      continue;
+    }
+    return plausibleAt(v, next, ref, false) === true;
+  }
 }
 
 interface FrameRef {
@@ -131,6 +141,7 @@ export class Rfc4571Deframer {
       const confirmed = confirmedAt(v, 0);
       if (confirmed === true) {
         this.synced = true;
+        this.ref = refAt(v, 0);
         this.skipping = false;
         this.lookedAt = -Infinity;
         continue;

@@ -24,6 +24,10 @@ import { MAX_SECTION_LENGTH, PAT_TABLE_ID, PMT_TABLE_ID, SECTION_HEADER_SIZE, pa
 import { codecOfStreamType } from './stream-types.js';
 import { NULL_PID, PAT_PID, TS_PACKET_SIZE, TS_SYNC_BYTE, parseTsPacket, type TsPacket } from './ts-packet.js';
 
+/** Module-local copies for the byte loops (an imported binding is a property read per use under some loaders). */
+const SIZE = TS_PACKET_SIZE;
+const SYNC = TS_SYNC_BYTE;
+
 /** A PAT or PMT section: header plus at most 1021 bytes. */
 const MAX_SECTION_SIZE = SECTION_HEADER_SIZE + MAX_SECTION_LENGTH;
 
@@ -77,6 +81,7 @@ export class TsDemuxer {
   private readonly q = new ByteQueue();
   private readonly timeline = new ProgramTimeline();
   private skipping = false;
+  private packetsSeen = 0;
   private pmtPid: number | undefined;
   private readonly sections = new Map<number, SectionBuffer>();
   private readonly cc = new Map<number, number>();
@@ -108,14 +113,17 @@ export class TsDemuxer {
     this.q.append(bytes);
     for (;;) {
       const v = this.q.view();
-      if (v.byteLength < TS_PACKET_SIZE) break;
-      if (v[0] !== TS_SYNC_BYTE || (v.byteLength > TS_PACKET_SIZE && v[TS_PACKET_SIZE] !== TS_SYNC_BYTE)) {
+      if (v.byteLength < SIZE) break;
+      // Aligned: a sync byte where the previous packet ended. Realigning: the next one must follow too.
+      const aligned = !this.skipping && this.packetsSeen > 0;
+      if (v[0] !== SYNC || (!aligned && v.byteLength > SIZE && v[SIZE] !== SYNC)) {
         this.skip(v);
         continue;
       }
       this.skipping = false;
-      this.packet(v.subarray(0, TS_PACKET_SIZE), out);
-      this.q.consume(TS_PACKET_SIZE);
+      this.packetsSeen++;
+      this.packet(v.subarray(0, SIZE), out);
+      this.q.consume(SIZE);
     }
     return out;
   }
@@ -130,6 +138,7 @@ export class TsDemuxer {
     this.s.droppedBytes += this.q.length;
     this.q.clear();
     this.skipping = false;
+    this.packetsSeen = 0;
     this.cc.clear();
     this.sections.clear();
     for (const e of this.es.values()) this.lose(e);
@@ -148,11 +157,9 @@ export class TsDemuxer {
 
   /** Skips to the next position where a sync byte is followed by another 188 bytes later (or the data ends). */
   private skip(v: Uint8Array): void {
-    let i = 1;
-    for (; i < v.byteLength; i++) {
-      if (v[i] !== TS_SYNC_BYTE) continue;
-      if (i + TS_PACKET_SIZE >= v.byteLength || v[i + TS_PACKET_SIZE] === TS_SYNC_BYTE) break;
-    }
+    let i = v.indexOf(SYNC, 1);
+    while (i >= 0 && i + SIZE < v.byteLength && v[i + SIZE] !== SYNC) i = v.indexOf(SYNC, i + 1);
+    if (i < 0) i = v.byteLength;
     if (!this.skipping) this.s.resyncs++;
     this.skipping = true;
     this.s.droppedBytes += i;

@@ -90,17 +90,17 @@ describe('Rfc4571Deframer (RFC 4571 section 2)', () => {
     expect(out[0]).toEqual(rtp(1));
   });
 
-  test('13 MB of garbage: memory stays bounded, nothing comes out', () => {
+  test('6.5 MB of garbage: memory stays bounded, nothing comes out', () => {
     const d = new Rfc4571Deframer();
     const chunk = garbage(64 * 1024, 11);
     let max = 0;
     let frames = 0;
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 100; i++) {
       frames += d.push(chunk).length;
       max = Math.max(max, d.stats.buffered);
     }
     expect(max).toBeLessThanOrEqual(RFC4571_MAX_BUFFERED);
-    expect(d.stats.skippedBytes).toBeGreaterThan(200 * 64 * 1024 - RFC4571_MAX_BUFFERED);
+    expect(d.stats.skippedBytes).toBeGreaterThanOrEqual(100 * 64 * 1024 - RFC4571_MAX_BUFFERED);
     expect(frames).toBe(0);
   });
 

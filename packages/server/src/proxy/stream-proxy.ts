@@ -4,7 +4,7 @@ import type { MediaSource, StreamKey, StreamRegistry } from '@sluice/core';
 import { streamKeyString } from '@sluice/core';
 import type { Logger } from '../log.js';
 import { RateLimitedLog } from '../log.js';
-import type { IngestSink, PullContext, PullSource, UdpPortPair } from '../sources/pull-source.js';
+import { isPermanentFailure, type IngestSink, type PullContext, type PullSource, type UdpPortPair } from '../sources/pull-source.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { assertTransition, type ProxyState } from './state.js';
 import { Timeline } from './timeline.js';
@@ -257,7 +257,8 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
       triedThisRound = 0;
       if (this.upstreams.length > 1) this.switchTo(0, 'every upstream failed; starting over from the primary');
       const retries = this.spec.retryCount;
-      if (retries >= 0 && this.consecutiveFailures > retries) {
+      const permanent = isPermanentFailure(error) && this.upstreams.length === 1;
+      if (permanent || (retries >= 0 && this.consecutiveFailures > retries)) {
         this.deps.log.warn('proxy failed, no retries left', { err: error.message, failures: this.consecutiveFailures });
         this.halt(error.message);
         this.transition('failed', error.message);

@@ -41,3 +41,13 @@ export type PullSource = (ctx: PullContext) => Promise<void>;
 export class UpstreamEndedError extends Error {
   override readonly name = 'UpstreamEndedError';
 }
+
+/**
+ * A failure that retrying cannot fix (wrong credentials): the proxy goes to
+ * `failed` at once instead of retrying, so a misconfigured camera neither spins
+ * nor locks its account with repeated bad logins.
+ */
+export function isPermanentFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'AUTH_FAILED';
+}
