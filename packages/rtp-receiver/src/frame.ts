@@ -17,5 +17,3 @@ export interface ElementaryFrame {
   /** video: holds an IDR (H.264) / IRAP (H.265) picture; audio: always true. */
   readonly keyframe: boolean;
 }
-
-export const isVideoCodec = (c: EsCodec): c is 'h264' | 'h265' => c === 'h264' || c === 'h265';

@@ -15,6 +15,7 @@
  * The first packet pushed (after construction or `reset`) sets where the sequence
  * starts: a packet numbered before it that arrives later is counted late.
  */
+import { RtpError } from './errors.js';
 import type { RtpPacket } from './rtp-packet.js';
 import { wrapDelta } from './sequence.js';
 
@@ -74,9 +75,9 @@ export class ReorderBuffer {
 
   constructor(options: ReorderOptions = {}) {
     const { maxDelayMs = DEFAULT_REORDER_DELAY_MS, maxPackets = DEFAULT_REORDER_PACKETS } = options;
-    if (!(maxDelayMs >= 0 && Number.isFinite(maxDelayMs))) throw new RangeError(`maxDelayMs ${maxDelayMs}: a finite number >= 0`);
+    if (!(maxDelayMs >= 0 && Number.isFinite(maxDelayMs))) throw new RtpError('BAD_OPTION', `maxDelayMs ${maxDelayMs}: a finite number >= 0`);
     if (!(Number.isInteger(maxPackets) && maxPackets >= 0 && maxPackets <= MAX_REORDER_PACKETS)) {
-      throw new RangeError(`maxPackets ${maxPackets}: an integer 0..${MAX_REORDER_PACKETS}`);
+      throw new RtpError('BAD_OPTION', `maxPackets ${maxPackets}: an integer 0..${MAX_REORDER_PACKETS}`);
     }
     this.maxDelayMs = maxDelayMs;
     this.maxPackets = maxPackets;

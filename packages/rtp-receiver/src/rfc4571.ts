@@ -22,6 +22,7 @@
  * throws; memory is bounded by RFC4571_MAX_BUFFERED.
  */
 import { ByteQueue } from './byte-queue.js';
+import { RtpError } from './errors.js';
 import { RTP_HEADER_SIZE } from './rtp-packet.js';
 
 /** The 16-bit LENGTH field: no frame can be longer. */
@@ -193,7 +194,7 @@ export class Rfc4571Deframer {
 
 /** RFC 4571 framing of one packet (for tests and senders). */
 export function frameRfc4571(packet: Uint8Array): Uint8Array {
-  if (packet.byteLength > RFC4571_MAX_FRAME) throw new RangeError(`a ${packet.byteLength}-byte packet does not fit RFC 4571's 16-bit length`);
+  if (packet.byteLength > RFC4571_MAX_FRAME) throw new RtpError('FIELD_OVERFLOW', `a ${packet.byteLength}-byte packet does not fit RFC 4571's 16-bit length`);
   const out = new Uint8Array(2 + packet.byteLength);
   out[0] = packet.byteLength >> 8;
   out[1] = packet.byteLength & 0xff;

@@ -74,7 +74,6 @@ export class RtpIntake {
   }
 
   setSsrc(ssrc: number): void {
-    if (!Number.isInteger(ssrc) || ssrc < 0 || ssrc > 0xffffffff) throw new RtpError('BAD_OPTION', `ssrc ${ssrc}: an integer 0..4294967295`);
     const before = this.filter.ssrc;
     this.filter.set(ssrc);
     if (this.filter.ssrc !== before) {

@@ -6,6 +6,7 @@
  * SSRC_RELOCK_PACKETS packets in a row: a camera that restarted picks a new random
  * SSRC, and nothing would play again otherwise. An explicit SSRC never moves.
  */
+import { RtpError } from './errors.js';
 
 /** Consecutive packets of one new SSRC (and none of the locked one) before an implicit lock moves: about 0.1-1 s of video. */
 export const SSRC_RELOCK_PACKETS = 50;
@@ -30,7 +31,7 @@ export class SsrcFilter {
 
   /** 0: accept the next sender and lock to it; otherwise only `ssrc`. */
   set(ssrc: number): void {
-    if (!Number.isInteger(ssrc) || ssrc < 0 || ssrc > 0xffffffff) throw new RangeError(`ssrc ${ssrc}: an integer 0..4294967295`);
+    if (!Number.isInteger(ssrc) || ssrc < 0 || ssrc > 0xffffffff) throw new RtpError('BAD_OPTION', `ssrc ${ssrc}: an integer 0..4294967295`);
     this.explicit = ssrc !== 0;
     this.locked = ssrc === 0 ? undefined : ssrc;
     this.candidate = undefined;

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { describe, expect, test } from 'vitest';
 import {
-  MAX_ACCESS_UNIT_BYTES, ReorderBuffer, RtpPayloadDemuxer, RtpUdpReceiver, SSRC_RELOCK_PACKETS, parseRtpPacket,
+  MAX_ACCESS_UNIT_BYTES, PsDemuxer, ReorderBuffer, RtpPayloadDemuxer, RtpUdpReceiver, SSRC_RELOCK_PACKETS, parseRtpPacket,
   serializeRtpPacket, type ElementaryFrame,
 } from '../src/index.js';
 import { buildPsRtpPackets, type PsRtpStream } from '../../../test/helpers/ps-rtp.js';
@@ -188,7 +188,7 @@ describe('faults', () => {
     frames.filter(isVideo).forEach((f, i) => expect(f.data).toEqual(s.videoFrames[i]));
     expect(receiver.stats.badPackets + receiver.stats.packets).toBeGreaterThan(s.packets.length);
     expect(receiver.stats.badPackets).toBeGreaterThan(0);
-    expect(demux.demuxer!.stats.droppedBytes).toBe(junkPayloads * 500);
+    expect((demux.demuxer as PsDemuxer).stats.droppedBytes).toBe(junkPayloads * 500);
   });
 
   test.each([

@@ -177,6 +177,15 @@ describe('stream queries', () => {
   });
 });
 
+describe('health', () => {
+  it('answers /healthz and /readyz without the secret once started', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toBe('ok\n');
+  });
+});
+
 describe('generated secret', () => {
   it('generates a secret at first start, keeps it in the data directory and reuses it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-secret-'));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
@@ -17,6 +17,33 @@ async function api(name: string, params: Record<string, string | number> = {}): 
   const q = new URLSearchParams({ secret: SECRET, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) });
   const res = await fetch(`${base}/index/api/${name}?${q}`);
   return res.json();
+}
+
+/**
+ * This process's file descriptors that are UDP sockets or listening TCP sockets
+ * (HTTP keep-alive connections of the test's own client are TCP but not listening,
+ * so they do not blur the count).
+ */
+function udpAndListeningFds(): number {
+  const inodes = new Set<string>();
+  for (const [file, listenOnly] of [['/proc/net/udp', false], ['/proc/net/tcp', true]] as const) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      if (listenOnly && cols[3] !== '0A') continue;
+      inodes.add(cols[9]!);
+    }
+  }
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m && inodes.has(m[1]!)) n++;
+    } catch {
+      // closed while we looked
+    }
+  }
+  return n;
 }
 
 /** Sockets (UDP bound, TCP listening) in this process's RTP port range, read from the kernel's tables. */
@@ -116,6 +143,7 @@ describe('RTP server API: one truth', () => {
 
   it('100 concurrent opens of one stream_id yield one server; 1000 open/close cycles leave the pool whole and no socket open', async () => {
     expect(socketsInRange()).toBe(0);
+    const fdsBefore = udpAndListeningFds();
     const replies = await Promise.all(Array.from({ length: 100 }, () => api('openRtpServer', { stream_id: 'race', port: 0 })));
     expect(new Set(replies.map((r) => r.port)).size).toBe(1);
     expect(replies.every((r) => r.code === 0)).toBe(true);
@@ -130,8 +158,11 @@ describe('RTP server API: one truth', () => {
     expect(server.ports.inUse).toBe(0);
     // Sockets close asynchronously: wait (bounded) until the kernel shows none.
     const deadline = Date.now() + 2000;
-    while (socketsInRange() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((socketsInRange() > 0 || udpAndListeningFds() > fdsBefore) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(socketsInRange()).toBe(0);
+    expect(udpAndListeningFds()).toBe(fdsBefore);
   }, 60_000);
 
   it('/metrics shows the port pool filling and emptying, and wants the secret', async () => {

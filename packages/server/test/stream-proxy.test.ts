@@ -347,3 +347,26 @@ async function waitUntilTrue(fn: () => boolean, timeoutMs: number): Promise<void
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('restore with a start limit', () => {
+  it('connects stored always-on proxies at most N at a time', async () => {
+    const upstream = new FakeUpstream();
+    upstream.fallback = 'hang'; // upstreams that take their time: each holds its slot until its connect timeout
+    const registry = new StreamRegistry();
+    const store = new MemoryStore();
+    for (let i = 0; i < 20; i++) await store.put(spec({ stream: `s${i}`, timeoutSec: 0.2 }));
+    const manager = new ProxyManager(registry, new Map([['rtmp', upstream.pull]]), store, quiet, 3);
+    managers.push(manager);
+    // Attempts in flight = pull calls whose session signal has not been aborted yet.
+    let maxInFlight = 0;
+    const inFlight = (): number => upstream.contexts.filter((c) => !c.signal.aborted).length;
+    const sampler = setInterval(() => (maxInFlight = Math.max(maxInFlight, inFlight())), 5);
+    expect(await manager.restore()).toBe(20);
+    await new Promise((r) => setImmediate(r));
+    expect(upstream.attempts).toBe(3);
+    expect(manager.queuedStarts).toBe(17);
+    await waitUntilTrue(() => upstream.attempts >= 20, 5000);
+    clearInterval(sampler);
+    expect(maxInFlight).toBeLessThanOrEqual(3);
+  });
+});

@@ -6,6 +6,7 @@ import type { PullSource, UdpPortPair } from '../sources/pull-source.js';
 import type { ProxyStore } from '../store/proxy-store.js';
 import type { ProxyState } from './state.js';
 import { StreamProxy, type ProxySpec } from './stream-proxy.js';
+import { ConnectLimiter } from './connect-limiter.js';
 
 export class ProxyConflictError extends Error {
   override readonly name = 'ProxyConflictError';
@@ -34,50 +35,30 @@ export interface ProxyManagerEvents {
  */
 export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
   private readonly proxies = new Map<string, StreamProxy>();
-  private connecting = 0;
-  private readonly startQueue: StreamProxy[] = [];
+  private readonly limiter: ConnectLimiter;
 
   constructor(
     private readonly registry: StreamRegistry,
     private readonly pullers: ReadonlyMap<string, PullSource>,
     private readonly store: ProxyStore,
     private readonly log: Logger,
-    /** First connects in flight at once (restore, bulk add): a restart with 1000 proxies must not storm the upstreams. */
-    private readonly startConcurrency = 32,
+    /** Connection attempts in flight at once over all proxies (restore, bulk add, mass retries). */
+    startConcurrency = 32,
     private readonly udpPorts?: () => Promise<UdpPortPair>,
   ) {
     super();
+    this.limiter = new ConnectLimiter(startConcurrency);
   }
 
   /** Proxies waiting for a connect slot. */
   get queuedStarts(): number {
-    return this.startQueue.length;
-  }
-
-  /** Starts a proxy when a connect slot is free; the slot frees when it leaves 'connecting'. */
-  private scheduleStart(proxy: StreamProxy): void {
-    if (this.connecting >= this.startConcurrency) {
-      this.startQueue.push(proxy);
-      return;
-    }
-    this.connecting++;
-    const release = (): void => {
-      proxy.off('state', onState);
-      this.connecting--;
-      const next = this.startQueue.shift();
-      if (next) this.scheduleStart(next);
-    };
-    const onState = (to: ProxyState): void => {
-      if (to !== 'connecting') release();
-    };
-    proxy.on('state', onState);
-    proxy.start();
-    if (proxy.state !== 'connecting') release();
+    return this.limiter.waiting;
   }
 
   /**
    * Loads the stored proxies and puts each in its last desired state: always-on
-   * ones start pulling, on-demand ones wait idle for a viewer.
+   * ones start pulling (through the connect limiter), on-demand ones wait idle
+   * for a viewer.
    */
   async restore(): Promise<number> {
     const specs = await this.store.load();
@@ -149,7 +130,7 @@ export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
       throw new ProxyConflictError(keyString, 'a stream that is not a proxy (already publishing)');
     }
     const log = this.log.child({ stream: keyString });
-    const proxy = new StreamProxy(spec, { registry: this.registry, pull, log, udpPorts: this.udpPorts });
+    const proxy = new StreamProxy(spec, { registry: this.registry, pull, log, udpPorts: this.udpPorts, limiter: this.limiter });
     // The connecting ⇄ retrying cycle of an upstream that stays down is logged at
     // most once a minute (with the count of lines held back); other changes always.
     const retryCycleLog = new RateLimitedLog(log, 60_000);
@@ -161,7 +142,7 @@ export class ProxyManager extends EventEmitter<ProxyManagerEvents> {
     });
     this.proxies.set(keyString, proxy);
     this.emit('added', proxy);
-    if (!spec.onDemand) this.scheduleStart(proxy);
+    if (!spec.onDemand) proxy.start();
     if (options.persist !== false) {
       try {
         await this.store.put(spec);

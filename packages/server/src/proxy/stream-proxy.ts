@@ -9,6 +9,7 @@ import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { assertTransition, type ProxyState } from './state.js';
 import { Timeline } from './timeline.js';
 import { maskUrl } from '../mask-url.js';
+import type { ConnectLimiter } from './connect-limiter.js';
 
 /** What a proxy was asked to do; this is what gets persisted. */
 export interface ProxySpec {
@@ -37,6 +38,8 @@ export interface ProxySpec {
 export interface StreamProxyDeps {
   /** RTP/RTCP port pairs for RTSP over UDP. */
   readonly udpPorts?: () => Promise<UdpPortPair>;
+  /** Shared bound on connection attempts in flight. */
+  readonly limiter?: ConnectLimiter;
   /** The proxy registers its stream here while it runs (from start until idle or stopped). */
   readonly registry: StreamRegistry;
   readonly pull: PullSource;
@@ -384,8 +387,14 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
       },
       Math.max(50, Math.min(1000, mediaTimeout / 4)),
     );
-    sink.onPlaying = () => clearTimeout(connectTimer);
+    // Wait for a connect slot (aborting the session while waiting rejects at once).
+    let releaseSlot: (() => void) | undefined;
+    sink.onPlaying = () => {
+      clearTimeout(connectTimer);
+      releaseSlot?.();
+    };
     try {
+      releaseSlot = await this.deps.limiter?.acquire(session.signal);
       await this.deps.pull(
         this.pullContext(url, session.signal, sink, (n) => {
           this.bytesIn += n;
@@ -394,6 +403,7 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
     } catch (err) {
       throw watchdogError ?? err;
     } finally {
+      releaseSlot?.();
       if (this.sessionAbort === session) this.sessionAbort = undefined;
       clearTimeout(connectTimer);
       clearInterval(watchdog);
