@@ -3,7 +3,7 @@
  * addStreamProxy and serves fMP4 over HTTP and WebSocket; ffprobe checks it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/free-port.js';
@@ -124,5 +124,15 @@ describe('RTMP pull to fMP4 viewers', () => {
     viewer.close();
     expect((await relay.api('close_streams', { app: 'live', stream: 'keep' }))).toEqual({ code: 0, count_hit: 1, count_closed: 1 });
   }, 60_000);
-});
 
+  it('SIGTERM shuts the relay down cleanly: proxies kept, exit code 0', async () => {
+    const own = await startRelay({ port: await freePort() });
+    expect((await own.api('addStreamProxy', { app: 'live', stream: 'kept', url: nginx.rtmpUrl('live', 'src') })).code).toBe(0);
+    const exited = new Promise<number | null>((resolve) => own.process.once('exit', (code) => resolve(code)));
+    own.process.kill('SIGTERM');
+    expect(await within(exited, 10_000, 'relay to exit')).toBe(0);
+    expect(own.logs.some((l) => l.includes('sluice stopped'))).toBe(true);
+    const stored = JSON.parse(readFileSync(join(own.dataDir, 'proxies.json'), 'utf8'));
+    expect(stored.proxies.map((p: { stream: string }) => p.stream)).toEqual(['kept']);
+  }, 60_000);
+});
