@@ -62,6 +62,10 @@ export const CONFIG_SCHEMA = {
   'rtp_proxy.timeoutSec': { default: 15, doc: 'Close an RTP server whose data stopped this long ago (on_rtp_server_timeout).', zlm: true },
   'rtp_proxy.openTimeoutSec': { default: 30, doc: 'Close an RTP server that received nothing this long after opening.' },
   'rtp_proxy.app': { default: 'rtp', doc: 'App name of streams received by RTP servers (rtp/<stream_id>).' },
+  'rtp_proxy.remux': {
+    default: 'inline',
+    doc: 'Where RTP servers demux PS/TS/ES into frames: inline (on the I/O thread, lowest delay) | worker (a Piscina worker pool, one thread per core beyond the first; adds up to 10 ms). benchmarks/RESULTS.md has the numbers behind the default.',
+  },
   'hook.on_publish': { default: '', doc: 'The first RTP packet of an RTP server arrived; a reply with code != 0 closes it.', zlm: true },
   'hook.on_rtp_server_timeout': { default: '', doc: 'An RTP server was closed for receiving nothing.', zlm: true },
   'hook.enable': { default: false, doc: 'Send web hooks to the URLs below.', zlm: true },

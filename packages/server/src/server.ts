@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import { DEFAULT_VHOST, PortPool, StreamRegistry, validateStreamKeyPart, type MediaSource, type StreamKey } from '@sluice/core';
 import { ConfigError, type Config } from './config.js';
 import { RtpServerManager } from './rtp/rtp-server-manager.js';
+import { REMUX_MODES, isRemuxMode, type RemuxMode } from './workers/remux-path.js';
 import { registerRtpApi } from './api/rtp-handlers.js';
 import { Logger } from './log.js';
 import { ApiRouter, secretMatches } from './api/router.js';
@@ -61,6 +62,13 @@ export function parsePortRange(text: string): { min: number; max: number } {
     throw new ConfigError(`config rtp_proxy.port_range: "${text}" is not a range like 30000-35000 within 1024-65535`);
   }
   return { min, max };
+}
+
+/** `rtp_proxy.remux`: inline | worker. */
+export function parseRemuxMode(text: string): RemuxMode {
+  const mode = text.trim().toLowerCase();
+  if (!isRemuxMode(mode)) throw new ConfigError(`config rtp_proxy.remux: "${text}" is not one of ${REMUX_MODES.join(', ')}`);
+  return mode;
 }
 
 /** Why a player could not get a stream: maps to 404 (unknown) or 503 (known, but not available). */
@@ -131,6 +139,7 @@ export class SluiceServer {
         app: c['rtp_proxy.app'],
         openTimeoutMs: c['rtp_proxy.openTimeoutSec'] * 1000,
         dataTimeoutMs: c['rtp_proxy.timeoutSec'] * 1000,
+        remux: parseRemuxMode(c['rtp_proxy.remux']),
       },
       this.log,
     );
@@ -355,7 +364,7 @@ export class SluiceServer {
     clearInterval(this.keepalive);
     this.noneReader?.dispose();
     await this.proxies.shutdown('server shutting down');
-    this.rtp.closeAll('server shutting down');
+    await this.rtp.closeAll('server shutting down');
     this.hls.close();
     await this.webTransport?.close();
     for (const source of this.registry.list()) this.registry.remove(source.key, 'server shutting down');
@@ -392,43 +401,41 @@ export class SluiceServer {
     }
     const key = this.liveMp4Key(url);
     if (key && (req.method === 'GET' || req.method === 'HEAD')) {
-      const abort = new AbortController();
-      res.on('close', () => abort.abort());
-      let source: MediaSource;
-      try {
-        source = await this.findSource(key, abort.signal, req);
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        const status = err instanceof StreamUnavailable ? err.status : 503;
-        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(cors ? { 'access-control-allow-origin': '*' } : {}) });
-        res.end(`${(err as Error).message}\n`);
-        return;
-      }
-      if (abort.signal.aborted) return;
+      const source = await this.sourceForPlayer(key, req, res);
+      if (!source) return;
       this.firePlay(source, req, 'http-fmp4');
       serveHttpFmp4(req, res, source, this.fmp4, cors);
       return;
     }
     const hls = this.hlsRequest(url);
     if (hls && (req.method === 'GET' || req.method === 'HEAD')) {
-      const abort = new AbortController();
-      res.on('close', () => abort.abort());
-      let source: MediaSource;
-      try {
-        source = await this.findSource(hls.key, abort.signal, req);
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        const status = err instanceof StreamUnavailable ? err.status : 503;
-        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(cors ? { 'access-control-allow-origin': '*' } : {}) });
-        res.end(`${(err as Error).message}\n`);
-        return;
-      }
-      if (abort.signal.aborted) return;
+      const source = await this.sourceForPlayer(hls.key, req, res);
+      if (!source) return;
       if (hls.rest === 'hls.m3u8') this.firePlay(source, req, 'hls');
       await this.hls.serve(req, res, source, hls.rest, url);
       return;
     }
     notFound(res, 'not found');
+  }
+
+  /**
+   * findSource for an HTTP player: answers 404/503 itself (with the reason) and
+   * returns undefined when there is no stream, or when the player left while waiting.
+   */
+  private async sourceForPlayer(key: StreamKey, req: IncomingMessage, res: ServerResponse): Promise<MediaSource | undefined> {
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    try {
+      const source = await this.findSource(key, abort.signal, req);
+      return abort.signal.aborted ? undefined : source;
+    } catch (err) {
+      if (abort.signal.aborted) return undefined;
+      const status = err instanceof StreamUnavailable ? err.status : 503;
+      const cors = this.config['http.allow_cross_domains'] ? { 'access-control-allow-origin': '*' } : {};
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...cors });
+      res.end(`${(err as Error).message}\n`);
+      return undefined;
+    }
   }
 
   /** `/<app>/<stream>/hls.m3u8` or `/<app>/<stream>/hls/<sid>/<file>` → stream key and the HLS part of the path. */

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { isCoreError, type PortPool, type StreamKey, type StreamRegistry } from '@sluice/core';
 import type { Logger } from '../log.js';
+import type { RemuxMode } from '../workers/remux-path.js';
+import { RemuxPool } from '../workers/remux-pool.js';
 import { RtpServer, type OnlyTrack, type TcpMode } from './rtp-server.js';
 
 export interface OpenRtpServerRequest {
@@ -33,6 +35,8 @@ export interface RtpServerManagerOptions {
   readonly openTimeoutMs: number;
   /** Close a server whose data stopped this long ago. */
   readonly dataTimeoutMs: number;
+  /** Where servers remux (rtp_proxy.remux); default inline. */
+  readonly remux?: RemuxMode;
 }
 
 export interface RtpServerManagerEvents {
@@ -51,6 +55,8 @@ export class RtpServerManager extends EventEmitter<RtpServerManagerEvents> {
   private readonly servers = new Map<string, RtpServer>();
   private readonly opening = new Map<string, { request: OpenRtpServerRequest; done: Promise<RtpServer> }>();
   private readonly sweep: NodeJS.Timeout;
+  /** rtp_proxy.remux = worker: started with the first server, stopped in closeAll(). */
+  private remuxPool: RemuxPool | undefined;
 
   constructor(
     private readonly pool: PortPool,
@@ -127,6 +133,7 @@ export class RtpServerManager extends EventEmitter<RtpServerManagerEvents> {
       pair,
       this.registry,
       this.log.child({ stream: `${key.vhost}/${key.app}/${key.stream}` }),
+      this.options.remux === 'worker' ? (this.remuxPool ??= new RemuxPool({ log: this.log })) : undefined,
     );
     server.on('publish', (peer) => this.emit('publish', server, peer));
     server.once('closed', (reason) => {
@@ -146,9 +153,13 @@ export class RtpServerManager extends EventEmitter<RtpServerManagerEvents> {
     return true;
   }
 
-  closeAll(reason: string): void {
+  /** Closes every server and stops the remux workers, if any. */
+  async closeAll(reason: string): Promise<void> {
     for (const s of this.list()) s.close(reason);
     clearInterval(this.sweep);
+    const pool = this.remuxPool;
+    this.remuxPool = undefined;
+    await pool?.destroy();
   }
 
   private reclaimIdle(): void {

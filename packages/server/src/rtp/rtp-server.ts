@@ -1,20 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { splitAnnexB } from '@sluice/codec';
 import type { MediaSource, PortPair, StreamKey, StreamRegistry } from '@sluice/core';
-import {
-  RtpPayloadDemuxer,
-  RtpTcpReceiver,
-  RtpUdpReceiver,
-  type ElementaryFrame,
-  type RtpPacket,
-  type RtpReceiverStats,
-} from '@sluice/rtp-receiver';
+import { RtpTcpReceiver, RtpUdpReceiver, type RtpPacket, type RtpReceiverStats } from '@sluice/rtp-receiver';
 import type { Logger } from '../log.js';
 import { RateLimitedLog } from '../log.js';
-import { AudioTrackBuilder } from '../sources/audio-track-builder.js';
-import { VideoTrackBuilder } from '../sources/video-track-builder.js';
 import { TrackGate } from '../sources/track-gate.js';
+import { InlineRemux, type RemuxOutput, type RemuxPath, type RemuxStats } from '../workers/remux-path.js';
+import type { RemuxPool } from '../workers/remux-pool.js';
 
 /** ZLMediaKit's tcp_mode: 0 UDP only, 1 TCP passive (we listen), 2 TCP active (we connect). */
 export type TcpMode = 0 | 1 | 2;
@@ -37,13 +29,15 @@ export interface RtpServerEvents {
   closed: [reason: string];
 }
 
-const VIDEO_TRACK_ID = 1;
-const AUDIO_TRACK_ID = 2;
-
 /**
  * One open RTP port (openRtpServer): receives RTP over UDP and/or TCP, demuxes
  * PS / TS / raw ES, and publishes the stream `rtp/<stream_id>` from the first
  * frame on. It owns its port pair and gives it back in close(), on every path.
+ *
+ * Receiving (socket, RTP header, SSRC filter, reorder buffer) and publishing
+ * (TrackGate, MediaSource) run on the I/O thread; the remux in between
+ * (demux → frames) runs there too, or on a worker thread when a RemuxPool is
+ * given (rtp_proxy.remux = worker).
  */
 export class RtpServer extends EventEmitter<RtpServerEvents> {
   readonly createdAt = Date.now();
@@ -55,29 +49,45 @@ export class RtpServer extends EventEmitter<RtpServerEvents> {
 
   private readonly udp: RtpUdpReceiver;
   private tcp: RtpTcpReceiver | undefined;
-  private readonly demuxer = new RtpPayloadDemuxer();
-  private video: VideoTrackBuilder | undefined;
-  private readonly audio = new AudioTrackBuilder(AUDIO_TRACK_ID);
   private source: MediaSource | undefined;
   private readonly gate: TrackGate;
   private readonly mediaLog: RateLimitedLog;
-  readonly counters = { frames: 0, badFrames: 0 };
+  private readonly remux: RemuxPath;
 
   constructor(
     readonly spec: RtpServerSpec,
     readonly pair: PortPair,
     private readonly registry: StreamRegistry,
     private readonly log: Logger,
+    remuxPool?: RemuxPool,
   ) {
     super();
     this.ssrc = spec.ssrc;
     this.mediaLog = new RateLimitedLog(log, 30_000);
     this.gate = new TrackGate(() => this.ensureSource(), { video: spec.onlyTrack !== 1, audio: spec.onlyTrack !== 2 });
+    const output: RemuxOutput = {
+      setTrack: (track) => this.gate.setTrack(track),
+      pushFrame: (frame, timescale) => this.gate.pushFrame(frame, timescale),
+      demuxErrors: (count, messages) =>
+        this.mediaLog.log('warn', 'rtp demux error', { stream: this.spec.streamId, count, err: messages[0] }),
+    };
+    this.remux = remuxPool ? remuxPool.attach(output) : new InlineRemux(output);
     this.udp = new RtpUdpReceiver(pair.rtp, { ssrc: spec.ssrc });
     this.udp.on('packet', (packet: RtpPacket, remote: { address: string; port: number }) =>
       this.onPacket(packet, remote, 'udp'),
     );
     pair.tcp?.on('connection', (socket) => this.attachTcp(socket));
+  }
+
+  /** Remux counters: elementary frames, demux errors, packets dropped waiting for a worker. */
+  get remuxStats(): Readonly<RemuxStats> & { mode: RemuxPath['mode'] } {
+    return { mode: this.remux.mode, ...this.remux.stats };
+  }
+
+  /** Elementary frames demuxed, and packets the demuxer could not take. */
+  get counters(): { frames: number; badFrames: number } {
+    const s = this.remux.stats;
+    return { frames: s.elementaryFrames, badFrames: s.demuxErrors };
   }
 
   get port(): number {
@@ -148,29 +158,7 @@ export class RtpServer extends EventEmitter<RtpServerEvents> {
       this.peer = { ...remote, transport };
       this.emit('publish', remote);
     }
-    let frames: ElementaryFrame[];
-    try {
-      frames = this.demuxer.push(packet);
-    } catch (err) {
-      this.counters.badFrames++;
-      this.mediaLog.log('warn', 'rtp demux error', { stream: this.spec.streamId, err: (err as Error).message });
-      return;
-    }
-    for (const f of frames) this.onFrame(f);
-  }
-
-  private onFrame(f: ElementaryFrame): void {
-    this.counters.frames++;
-    if (f.codec === 'h264' || f.codec === 'h265') {
-      if (!this.video || this.video.codec !== f.codec) this.video = new VideoTrackBuilder(f.codec, VIDEO_TRACK_ID, 90000);
-      const { frame, trackChanged } = this.video.push(splitAnnexB(f.data), f.pts, f.dts);
-      if (trackChanged && this.video.track) this.gate.setTrack(this.video.track);
-      if (frame) this.gate.pushFrame(frame, 90000);
-      return;
-    }
-    const result = f.codec === 'aac' ? this.audio.pushAdts(f.data, f.pts) : this.audio.pushG711(f.codec, f.data, f.pts);
-    if (result.trackChanged && this.audio.track) this.gate.setTrack(this.audio.track);
-    for (const frame of result.frames) this.gate.pushFrame(frame, this.audio.track!.timescale);
+    this.remux.push(packet);
   }
 
   private ensureSource(): MediaSource {
@@ -185,6 +173,7 @@ export class RtpServer extends EventEmitter<RtpServerEvents> {
     this.closeReason = reason;
     this.udp.close();
     this.tcp?.close();
+    this.remux.close();
     this.pair.release();
     if (this.source && this.registry.get(this.spec.key) === this.source) this.registry.remove(this.spec.key, reason);
     this.log.info('rtp server closed', { stream: this.spec.streamId, port: this.port, reason });
