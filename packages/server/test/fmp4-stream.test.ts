@@ -77,6 +77,10 @@ describe('shared fMP4 stream', () => {
     streams.for(source).subscribe(b);
     source.pushFrame(frame(1));
     expect(a.batches.at(-1)).toBe(b.batches.at(-1));
+    // One joined buffer per batch, built once: what every viewer writes in one call.
+    const batch = a.batches.at(-1)!;
+    expect(Buffer.compare(batch.data, Buffer.concat(batch.chunks.flatMap((c) => c.buffers)))).toBe(0);
+    expect(batch.data.byteLength).toBe(batch.byteLength);
   });
 
   it('a slow viewer skips to the next keyframe, a fast one gets everything', () => {

@@ -9,20 +9,13 @@ import { outputStats } from './output-stats.js';
  * sees a new one (codec parameters changed upstream) writes it first.
  */
 export interface Fmp4Chunk {
-  readonly init: Uint8Array;
+  readonly init: Buffer;
   readonly buffers: readonly Uint8Array[];
   readonly byteLength: number;
   /** A point a viewer may start at: a video keyframe, or any frame of an audio-only stream. */
   readonly syncPoint: boolean;
   /** The frame's arrival time (ms, performance.now()), for delay measurements. */
   readonly receivedAt: number;
-  /** Filled on first use by message-based outputs (WebSocket), then shared. */
-  joined?: Buffer;
-}
-
-export function joinChunk(chunk: Fmp4Chunk): Buffer {
-  if (!chunk.joined) chunk.joined = Buffer.concat(chunk.buffers);
-  return chunk.joined;
 }
 
 /**
@@ -35,6 +28,16 @@ export function joinChunk(chunk: Fmp4Chunk): Buffer {
  */
 export interface Fmp4Batch {
   readonly chunks: readonly Fmp4Chunk[];
+  /** The init segment every chunk of the batch belongs to (a batch never spans a track change). */
+  readonly init: Buffer;
+  /**
+   * The batch's fragments joined into one buffer, once per stream and shared by
+   * every viewer: each viewer then makes one write per batch. Measured (see
+   * benchmarks/RESULTS.md): writing the parts separately, even corked, costs
+   * about 1.6–2.4× the floor at 100 ms coalescing, in per-viewer Buffer
+   * wrappers and write-queue entries; one joined buffer costs the floor.
+   */
+  readonly data: Buffer;
   readonly byteLength: number;
   readonly syncPoint: boolean;
 }
@@ -60,7 +63,7 @@ export class Fmp4Stream implements FrameReader {
   private pending: Fmp4Chunk[] = [];
   private pendingBytes_ = 0;
   private flushTimer: NodeJS.Timeout | undefined;
-  private init: Uint8Array | undefined;
+  private init: Buffer | undefined;
   private tracks: readonly Track[] = [];
   private hasVideo = false;
   private sequence = 0;
@@ -113,7 +116,8 @@ export class Fmp4Stream implements FrameReader {
   onTracks(tracks: readonly Track[]): void {
     this.tracks = tracks;
     this.hasVideo = tracks.some((t) => t.kind === 'video');
-    this.init = initSegment(tracks);
+    const init = initSegment(tracks);
+    this.init = Buffer.from(init.buffer, init.byteOffset, init.byteLength);
     this.lastDts.clear();
     this.lastDuration.clear();
     this.flush();
@@ -143,7 +147,13 @@ export class Fmp4Stream implements FrameReader {
       receivedAt: performance.now(),
     };
     if (this.options.mergeWriteMs <= 0) {
-      this.fanout.push({ chunks: [chunk], byteLength: chunk.byteLength, syncPoint: chunk.syncPoint });
+      this.fanout.push({
+        chunks: [chunk],
+        init,
+        data: Buffer.concat(chunk.buffers, chunk.byteLength),
+        byteLength: chunk.byteLength,
+        syncPoint: chunk.syncPoint,
+      });
       return;
     }
     if (chunk.syncPoint) this.flush();
@@ -157,7 +167,15 @@ export class Fmp4Stream implements FrameReader {
     this.flushTimer = undefined;
     if (this.pending.length === 0) return;
     const chunks = this.pending;
-    this.fanout.push({ chunks, byteLength: this.pendingBytes_, syncPoint: chunks[0]!.syncPoint });
+    const parts: Uint8Array[] = [];
+    for (const c of chunks) for (const b of c.buffers) parts.push(b);
+    this.fanout.push({
+      chunks,
+      init: chunks[0]!.init,
+      data: Buffer.concat(parts, this.pendingBytes_),
+      byteLength: this.pendingBytes_,
+      syncPoint: chunks[0]!.syncPoint,
+    });
     this.pending = [];
     this.pendingBytes_ = 0;
   }

@@ -22,19 +22,20 @@ export class SocketViewer implements FanoutSubscriber<Fmp4Batch> {
   deliver(batch: Fmp4Batch): void {
     const socket = this.socket;
     if (socket.destroyed) return;
-    socket.cork();
-    for (const chunk of batch.chunks) {
-      if (chunk.init !== this.lastInit) {
-        this.lastInit = chunk.init;
-        socket.write(chunk.init);
-        this.bytesOut += chunk.init.byteLength;
-        this.stats.bytesOut += chunk.init.byteLength;
-      }
-      for (const b of chunk.buffers) socket.write(b);
+    if (batch.init !== this.lastInit) {
+      // First batch, or new codec parameters: the init segment goes first, in the same burst.
+      this.lastInit = batch.init;
+      socket.cork();
+      socket.write(batch.init);
+      socket.write(batch.data);
+      socket.uncork();
+      this.bytesOut += batch.init.byteLength;
+      this.stats.bytesOut += batch.init.byteLength;
+    } else {
+      socket.write(batch.data);
     }
     this.bytesOut += batch.byteLength;
     this.stats.bytesOut += batch.byteLength;
-    socket.uncork();
   }
 
   pendingBytes(): number {

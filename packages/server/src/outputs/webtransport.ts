@@ -38,7 +38,7 @@ import {
   type ViewerHandle,
 } from '@sluice/core';
 import type { Logger } from '../log.js';
-import { joinChunk, type Fmp4Batch, type Fmp4Streams } from './fmp4-stream.js';
+import type { Fmp4Batch, Fmp4Streams } from './fmp4-stream.js';
 import { outputStats, type OutputStats } from './output-stats.js';
 
 export interface WebTransportOutputOptions {
@@ -161,15 +161,12 @@ class WebTransportViewer implements FanoutSubscriber<Fmp4Batch> {
 
   deliver(batch: Fmp4Batch): void {
     if (this.failed) return;
-    for (const chunk of batch.chunks) {
-      if (chunk.init !== this.lastInit) {
-        this.lastInit = chunk.init;
-        this.write(chunk.init);
-      }
-      // One write per fragment: each write costs a promise and a capsule header, and the
-      // joined buffer is made once per fragment and shared with the WebSocket viewers.
-      this.write(joinChunk(chunk));
+    if (batch.init !== this.lastInit) {
+      this.lastInit = batch.init;
+      this.write(batch.init);
     }
+    // One write per batch: the stream joined the batch's fragments once for all viewers.
+    this.write(batch.data);
   }
 
   pendingBytes(): number {

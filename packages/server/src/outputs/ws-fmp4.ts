@@ -1,10 +1,10 @@
 import type { MediaSource } from '@sluice/core';
 import type { FanoutSubscriber } from '@sluice/core';
 import type { WebSocket } from 'ws';
-import { joinChunk, type Fmp4Batch, type Fmp4Streams } from './fmp4-stream.js';
+import type { Fmp4Batch, Fmp4Streams } from './fmp4-stream.js';
 import { outputStats, type OutputStats } from './output-stats.js';
 
-/** WebSocket fMP4: the init segment, then one binary message per fragment. */
+/** WebSocket fMP4: the init segment, then one binary message per batch of fragments. */
 class WsViewer implements FanoutSubscriber<Fmp4Batch> {
   private lastInit: Uint8Array | undefined;
 
@@ -15,16 +15,14 @@ class WsViewer implements FanoutSubscriber<Fmp4Batch> {
 
   deliver(batch: Fmp4Batch): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    for (const chunk of batch.chunks) {
-      if (chunk.init !== this.lastInit) {
-        this.lastInit = chunk.init;
-        this.ws.send(chunk.init, { binary: true });
-        this.stats.bytesOut += chunk.init.byteLength;
-      }
-      // A message needs one buffer: joined once per fragment and shared by all WebSocket viewers.
-      this.ws.send(joinChunk(chunk), { binary: true });
-      this.stats.bytesOut += chunk.byteLength;
+    if (batch.init !== this.lastInit) {
+      this.lastInit = batch.init;
+      this.ws.send(batch.init, { binary: true });
+      this.stats.bytesOut += batch.init.byteLength;
     }
+    // One message per batch (one or more whole fragments): MSE appends them as they come.
+    this.ws.send(batch.data, { binary: true });
+    this.stats.bytesOut += batch.byteLength;
   }
 
   pendingBytes(): number {
