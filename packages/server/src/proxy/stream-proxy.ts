@@ -295,7 +295,8 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
     void (async () => {
       for (let attempt = 1; !probe.signal.aborted; attempt++) {
         await abortableSleep(backoffDelay(this.spec.backoff, attempt), probe.signal);
-        if (probe.signal.aborted) return;
+        // Aborted, or back on the primary some other way (every backup failed): nothing to check.
+        if (probe.signal.aborted || this.activeIndex === 0) break;
         const ok = await this.probe(primary.url, probe.signal);
         primary.lastCheckedAt = Date.now();
         primary.healthy = ok.ok;
