@@ -27,4 +27,12 @@ describe('logging', () => {
     expect(lines.length).toBe(10);
     expect(JSON.parse(lines[1]!).suppressed).toBe(29);
   });
+
+  it('has a pretty mode for terminals, and leaves out levels below the configured one', () => {
+    const lines: string[] = [];
+    const log = new Logger({ format: 'pretty', level: 'warn', write: (l) => lines.push(l), now: () => 0 }).child({ stream: 'v/a/s' });
+    log.info('quiet');
+    log.warn('upstream lost', { err: new Error('refused'), retryInMs: 2000 });
+    expect(lines).toEqual(['1970-01-01T00:00:00.000Z WARN  upstream lost stream=v/a/s err=refused retryInMs=2000']);
+  });
 });
