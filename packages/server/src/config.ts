@@ -64,7 +64,12 @@ export const CONFIG_SCHEMA = {
   'rtp_proxy.app': { default: 'rtp', doc: 'App name of streams received by RTP servers (rtp/<stream_id>).' },
   'rtp_proxy.remux': {
     default: 'inline',
-    doc: 'Where RTP servers demux PS/TS/ES into frames: inline (on the I/O thread, lowest delay) | worker (a Piscina worker pool, one thread per core beyond the first; adds up to 10 ms). benchmarks/RESULTS.md has the numbers behind the default.',
+    doc:
+      'Where RTP servers demux PS/TS/ES into frames: inline (on the I/O thread: least CPU in total, no added delay) ' +
+      '| worker (a Piscina pool, one thread per core beyond the first, up to 4: about 40 % less I/O-thread time from 50 cameras on, ' +
+      'for the same or more CPU in total; batches add up to 10 ms). benchmarks/RESULTS.md (RTP ingest): on 2 cores inline takes ' +
+      '100 cameras of 2 Mbps for ~65 % of a core; worker is for more cameras per relay (inline\'s I/O thread is ~85-90 % busy at 200) ' +
+      'or a relay whose I/O thread also serves many viewers.',
   },
   'hook.on_publish': { default: '', doc: 'The first RTP packet of an RTP server arrived; a reply with code != 0 closes it.', zlm: true },
   'hook.on_rtp_server_timeout': { default: '', doc: 'An RTP server was closed for receiving nothing.', zlm: true },

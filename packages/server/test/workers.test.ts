@@ -4,12 +4,17 @@
  * bounded queues that drop and count, and a clean shutdown.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MediaFrame, Track } from '@sluice/codec';
 import { parseRtpPacket, type RtpPacket } from '@sluice/rtp-receiver';
-import { buildPsRtpPackets, seededRandom } from '../../../test/helpers/ps-rtp.js';
+import { buildPsRtpPackets, seededRandom, sendUdp } from '../../../test/helpers/ps-rtp.js';
 import { buildTsRtpPackets } from '../../../test/helpers/ts-rtp.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { parseRemuxMode } from '../src/server.js';
+import { Logger } from '../src/log.js';
+import { SluiceServer, parseRemuxMode } from '../src/server.js';
 import { FrameRowWriter, PacketBatchWriter, readPacketBatch, replayFrameRows } from '../src/workers/messages.js';
 import { InlineRemux, type RemuxOutput, type RemuxPath } from '../src/workers/remux-path.js';
 import { RemuxPool } from '../src/workers/remux-pool.js';
@@ -72,13 +77,13 @@ describe('remux worker pool', () => {
     expect(expected.frames.some((f) => f.kind === 'video' && f.keyframe)).toBe(true);
     expect(expected.frames.some((f) => f.kind === 'audio')).toBe(true);
 
-    const pool = newPool({ threads: 1 });
+    const pool = newPool({ threads: 1, flushMs: 1 });
     const got = new Recorder();
     const path = pool.attach(got);
     // Arrive in small bursts, as from a socket, so several batches are in play.
     for (let i = 0; i < packets.length; i++) {
       path.push(packets[i]!);
-      if (i % 7 === 6) await new Promise((r) => setImmediate(r));
+      if (i % 7 === 6) await new Promise((r) => (i % 28 === 27 ? setTimeout(r, 2) : setImmediate(r)));
     }
     await pool.drain();
     expect(got.events).toEqual(expected.events);
@@ -153,7 +158,7 @@ describe('remux worker pool', () => {
     // The rest arrives at a normal pace: the stream resumes at a keyframe and goes on.
     for (let i = half; i < packets.length; i++) {
       path.push(packets[i]!);
-      if (i % 5 === 0) await new Promise((r) => setImmediate(r));
+      if (i % 20 === 0) await pool.drain();
     }
     await pool.drain();
     expect(path.stats.droppedPackets).toBe(dropped);
@@ -204,7 +209,7 @@ describe('remux worker pool', () => {
 });
 
 describe('remux messages', () => {
-  it('round-trips a packet batch and frame rows', () => {
+  it('round-trips a packet batch and frame rows, and reuses a returned batch buffer', () => {
     const w = new PacketBatchWriter(16);
     const payloads = [new Uint8Array([1, 2, 3]), new Uint8Array(3000).fill(9), new Uint8Array(0)];
     payloads.forEach((payload, i) =>
@@ -218,25 +223,86 @@ describe('remux messages', () => {
     expect(seen.map(([s, p]) => [s, p.sequenceNumber, p.timestamp, p.ssrc, p.marker, p.payloadType, Buffer.from(p.payload)])).toEqual(
       payloads.map((payload, i) => [i + 1, 65535 - i, 0xfffffff0 + i, 0xdeadbeef, i === 1, 96, Buffer.from(payload)]),
     );
-    expect(() => readPacketBatch(batch, byteLength - 1, () => undefined)).toThrow(/runs past/);
+    expect(() => readPacketBatch(batch, byteLength - 1, () => undefined)).toThrow(/19 bytes after the last packet record/);
+    expect(() => readPacketBatch(batch, byteLength - 30, () => undefined)).toThrow(/runs past the batch/);
+    // A buffer handed back is written again (after the one being filled) rather than a new one allocated.
+    w.recycle(batch);
+    const one = { version: 2, padding: false, marker: false, payloadType: 8, sequenceNumber: 1, timestamp: 2, ssrc: 3, csrcs: [], payload: new Uint8Array([4]) };
+    w.append(1, one);
+    expect(w.take().batch).not.toBe(batch);
+    w.append(1, one);
+    expect(w.take().batch).toBe(batch);
 
-    const rows = new FrameRowWriter();
+    const writer = new FrameRowWriter();
     const track: Track = { kind: 'audio', id: 2, codec: 'pcma', timescale: 8000, sampleRate: 8000, channels: 1, codecString: 'alaw', decoderConfig: new Uint8Array(0) };
-    rows.setTrack(track);
-    rows.pushFrame({ trackId: 2, kind: 'audio', dts: 2 ** 40, pts: 2 ** 40, keyframe: true, data: new Uint8Array([5, 6]) }, 8000);
-    rows.pushFrame({ trackId: 1, kind: 'video', dts: 3000, pts: 6000, keyframe: false, data: new Uint8Array([7]) }, 90000);
-    const rec = new Recorder();
-    replayFrameRows(rows.finish(), rec);
-    expect(rec.events).toEqual([
+    const s7 = writer.for(7);
+    const s9 = writer.for(9);
+    s7.setTrack(track);
+    s7.pushFrame({ trackId: 2, kind: 'audio', dts: 2 ** 40, pts: 2 ** 40, keyframe: true, data: new Uint8Array([5, 6]) }, 8000);
+    s9.pushFrame({ trackId: 1, kind: 'video', dts: 3000, pts: 6000, keyframe: false, data: new Uint8Array([7]) }, 90000);
+    s7.pushFrame({ trackId: 1, kind: 'video', dts: 3600, pts: 3600, keyframe: true, data: new Uint8Array([8, 9, 10]) }, 90000);
+    const rec7 = new Recorder();
+    const rec9 = new Recorder();
+    // Stream 9 is gone on the main side: its frames are skipped, the others' bytes still line up.
+    replayFrameRows(writer.finish(), (s) => (s === 7 ? rec7 : undefined));
+    expect(rec7.events).toEqual([
       { op: 'track', kind: 'audio', codec: 'pcma', id: 2, timescale: 8000, config: Buffer.alloc(0) },
       { op: 'frame', trackId: 2, kind: 'audio', dts: 2 ** 40, pts: 2 ** 40, keyframe: true, timescale: 8000, bytes: Buffer.from([5, 6]) },
-      { op: 'frame', trackId: 1, kind: 'video', dts: 3000, pts: 6000, keyframe: false, timescale: 90000, bytes: Buffer.from([7]) },
+      { op: 'frame', trackId: 1, kind: 'video', dts: 3600, pts: 3600, keyframe: true, timescale: 90000, bytes: Buffer.from([8, 9, 10]) },
     ]);
+    expect(rec9.events).toEqual([]);
   });
 
-  it('rtp_proxy.remux accepts inline and worker only', () => {
+  it('rtp_proxy.remux accepts inline and worker only (default inline, see benchmarks/RESULTS.md)', () => {
     expect(loadConfig({ env: {} })['rtp_proxy.remux']).toBe('inline');
     expect(parseRemuxMode(loadConfig({ env: { SLUICE_RTPPROXY_REMUX: 'worker' } })['rtp_proxy.remux'])).toBe('worker');
+    expect(parseRemuxMode(' Worker ')).toBe('worker');
     expect(() => parseRemuxMode('threads')).toThrow(ConfigError);
+  });
+});
+
+describe('RTP servers in the relay', () => {
+  // A range per test process, below the ephemeral ports, away from rtp-api.test.ts (24000+).
+  const rangeStart = 26000 + (process.pid % 100) * 20;
+  const threads = (): number => readdirSync('/proc/self/task').length;
+
+  it.each(['worker', 'inline'] as const)('publish what cameras send with rtp_proxy.remux = %s, and stop with no remux thread left', async (mode) => {
+    const server = new SluiceServer({
+      config: loadConfig({
+        env: {},
+        overrides: {
+          'http.port': 0,
+          'http.bindIp': '127.0.0.1',
+          'api.secret': 's',
+          'general.dataDir': mkdtempSync(join(tmpdir(), 'sluice-remux-')),
+          'rtp_proxy.port_range': `${rangeStart}-${rangeStart + 19}`,
+          'rtp_proxy.remux': mode,
+        },
+      }),
+      log: new Logger({ level: 'error' }),
+    });
+    await server.start();
+    try {
+      const before = threads();
+      const camera = await buildPsRtpPackets({ video: 'h264', audio: 'aac', seconds: 2, ssrc: 0x600 });
+      const [a, b] = await Promise.all(['camA', 'camB'].map(async (id) => (await server.rtp.open({ streamId: id, port: 0, tcpMode: 0, ssrc: 0, onlyTrack: 0 })).server));
+      // The pool starts with the first RTP server: one thread on this machine's cores (at least one).
+      if (mode === 'worker') expect(threads()).toBeGreaterThan(before);
+      else expect(threads()).toBe(before);
+      await Promise.all([a!, b!].map((s) => sendUdp(camera.packets, camera.sendTimesMs, '127.0.0.1', s.port, { speed: 8 })));
+      const expected = camera.frames.video + camera.frames.audio;
+      for (const s of [a!, b!]) {
+        // Every frame the cameras sent is published (the worker may still be starting: wait for it).
+        await waitFor(() => (server.registry.get(s.spec.key)?.stats.framesIn ?? 0) >= expected, 10_000, `${s.spec.streamId} frames`);
+        const source = server.registry.get(s.spec.key)!;
+        expect(source.stats.framesIn).toBe(expected);
+        expect(source.tracks.map((t) => t.codec).sort()).toEqual(['aac', 'h264']);
+        expect(s.remuxStats).toMatchObject({ mode, packets: camera.packets.length, droppedPackets: 0, demuxErrors: 0 });
+      }
+      await server.stop();
+      expect(threads()).toBeLessThanOrEqual(before);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -1,9 +1,13 @@
 /**
  * What the I/O thread and a remux worker say to each other, and the two byte
- * layouts that carry the bulk of it: a batch of RTP packets (main → worker) and a
- * stream's frames (worker → main). Both travel as one ArrayBuffer that the sender
- * allocated itself and gives away (transfers): never a socket's Buffer, which may
- * be a view into memory the sender does not own.
+ * layouts that carry the bulk of it: a batch of RTP packets (main → worker) and
+ * the batch's frames (worker → main). Each travels as one ArrayBuffer that its
+ * sender allocated itself and gives away (transfers): never a socket's Buffer,
+ * which may be a view into memory the sender does not own.
+ *
+ * The packet buffer comes back with the reply and is reused for a later batch:
+ * the demuxers copy what they keep (their contract, since the TCP receiver
+ * reuses its buffer), so nothing in the worker refers to it after the batch.
  */
 import type { MediaFrame, Track } from '@sluice/codec';
 import type { RtpPacket } from '@sluice/rtp-receiver';
@@ -22,23 +26,37 @@ export type RemuxRequest =
 
 /** Worker → main. */
 export type RemuxReply =
-  | { readonly type: 'frames'; readonly streams: readonly StreamFrames[] }
+  | {
+      readonly type: 'frames';
+      /** FRAME_ROW numbers per event, every stream's events in the order they were produced. */
+      readonly rows: Float64Array;
+      /** Tracks set by the rows (op SET_TRACK indexes this list). */
+      readonly tracks: readonly Track[];
+      /** The frames' bytes, back to back in row order. */
+      readonly data: ArrayBuffer;
+      /** Per stream that had packets in the batch. */
+      readonly streams: readonly StreamSummary[];
+      /** The request's packet buffer, handed back for reuse. */
+      readonly batch: ArrayBuffer;
+    }
   | { readonly type: 'inspect'; readonly sessions: number; readonly threadId: number };
 
-/** One stream's output for one batch, in the order it was produced. */
-export interface StreamFrames {
+export interface StreamSummary {
   readonly stream: number;
-  /** FRAME_ROW numbers per event (see encodeRow). */
-  readonly rows: Float64Array;
-  /** Tracks set by the rows (op SET_TRACK indexes this list). */
-  readonly tracks: readonly Track[];
-  /** The frames' bytes, back to back in row order. */
-  readonly data: ArrayBuffer;
   /** Elementary frames the demuxer delivered. */
   readonly elementaryFrames: number;
   /** Packets the demuxer threw on, and the first few messages (for a rate-limited log). */
   readonly errorCount: number;
   readonly errors: readonly string[];
+}
+
+/**
+ * An ArrayBuffer of exactly `n` bytes that nothing else shares and that is not
+ * zero-filled (every byte is written before it is read): Buffer.allocUnsafeSlow
+ * never takes from Node's shared pool, so its buffer may be transferred.
+ */
+export function ownedBuffer(n: number): ArrayBuffer {
+  return Buffer.allocUnsafeSlow(n).buffer as ArrayBuffer;
 }
 
 // ---- Packet batch -------------------------------------------------------------
@@ -69,17 +87,19 @@ const EMPTY_CSRCS: readonly number[] = Object.freeze([]);
 
 /**
  * Appends packets (copied) to a buffer of its own; `take()` hands the filled
- * buffer over (to be transferred) and starts a new one sized for the next batch.
+ * buffer over (to be transferred) and continues in a buffer given back with
+ * `recycle()`, or a new one.
  */
 export class PacketBatchWriter {
   private buf: ArrayBuffer;
   private bytes: Uint8Array;
   private view: DataView;
   private len = 0;
+  private spare: ArrayBuffer | undefined;
   packets = 0;
 
   constructor(private readonly initialBytes = 64 * 1024) {
-    this.buf = new ArrayBuffer(initialBytes);
+    this.buf = ownedBuffer(initialBytes);
     this.bytes = new Uint8Array(this.buf);
     this.view = new DataView(this.buf);
   }
@@ -106,28 +126,36 @@ export class PacketBatchWriter {
     this.packets++;
   }
 
-  /** The batch so far (this writer never touches that buffer again), and a fresh buffer for the next. */
+  /** The batch so far (this writer never touches that buffer again until it is recycled). */
   take(): { batch: ArrayBuffer; byteLength: number; packets: number } {
     const out = { batch: this.buf, byteLength: this.len, packets: this.packets };
-    // The next batch is probably about as large: start there to avoid growing.
-    this.buf = new ArrayBuffer(Math.max(this.initialBytes, this.len));
-    this.bytes = new Uint8Array(this.buf);
-    this.view = new DataView(this.buf);
+    const next = this.spare && this.spare.byteLength >= this.len ? this.spare : ownedBuffer(Math.max(this.initialBytes, this.len));
+    this.spare = undefined;
+    this.use(next);
     this.len = 0;
     this.packets = 0;
     return out;
+  }
+
+  /** A buffer that came back from the worker (detached ones, and the smaller of two, are dropped). */
+  recycle(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === 0) return;
+    if (!this.spare || buffer.byteLength > this.spare.byteLength) this.spare = buffer;
+  }
+
+  private use(buffer: ArrayBuffer): void {
+    this.buf = buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.view = new DataView(buffer);
   }
 
   private reserve(n: number): void {
     if (this.len + n <= this.buf.byteLength) return;
     let size = this.buf.byteLength * 2;
     while (size < this.len + n) size *= 2;
-    const next = new ArrayBuffer(size);
-    const bytes = new Uint8Array(next);
-    bytes.set(this.bytes.subarray(0, this.len));
-    this.buf = next;
-    this.bytes = bytes;
-    this.view = new DataView(next);
+    const before = this.bytes;
+    this.use(ownedBuffer(size));
+    this.bytes.set(before.subarray(0, this.len));
   }
 }
 
@@ -152,17 +180,21 @@ export function readPacketBatch(batch: ArrayBuffer, byteLength: number, each: (s
     });
     o = start + n;
   }
+  if (o !== byteLength) throw new RangeError(`${byteLength - o} bytes after the last packet record`);
 }
 
 // ---- Frame rows ------------------------------------------------------------------
 //
 // One row of FRAME_ROW numbers per event, so a batch's metadata is one
 // Float64Array (transferred) instead of an object per frame to clone:
-//   [SET_TRACK, track index, 0...]
-//   [FRAME, trackId, kind (0 video, 1 audio), timescale, dts, pts, keyframe (0/1), byte length]
-// Frame bytes follow each other in `data` in row order.
+//   [SET_TRACK, stream, track index, 0...]
+//   [FRAME, stream, trackId, kind (0 video, 1 audio), timescale, dts, pts, keyframe (0/1), byte length]
+// Frame bytes follow each other in `data` in row order. One data buffer per batch
+// (not per stream or frame) keeps allocations and transfers to one per batch; a
+// frame kept in a GOP cache keeps its batch's buffer alive, which costs little
+// since every stream's GOP cache spans about the same recent batches.
 
-export const FRAME_ROW = 8;
+export const FRAME_ROW = 9;
 const OP_SET_TRACK = 0;
 const OP_FRAME = 1;
 
@@ -171,27 +203,31 @@ export interface FrameEvents {
   pushFrame(frame: MediaFrame, timescale: number): void;
 }
 
-/** Worker side: records one stream's events, then packs them into owned buffers. */
-export class FrameRowWriter implements FrameEvents {
+/** Worker side: records the events of a batch's streams, then packs them into owned buffers. */
+export class FrameRowWriter {
   private readonly rows: number[] = [];
   private readonly tracks: Track[] = [];
   private readonly chunks: Uint8Array[] = [];
   private bytes = 0;
 
-  setTrack(track: Track): void {
-    this.rows.push(OP_SET_TRACK, this.tracks.length, 0, 0, 0, 0, 0, 0);
-    this.tracks.push(track);
-  }
-
-  pushFrame(frame: MediaFrame, timescale: number): void {
-    const n = frame.data.byteLength;
-    this.rows.push(OP_FRAME, frame.trackId, frame.kind === 'video' ? 0 : 1, timescale, frame.dts, frame.pts, frame.keyframe ? 1 : 0, n);
-    this.chunks.push(frame.data);
-    this.bytes += n;
+  /** The events of one stream, to hand to its RemuxSession. */
+  for(stream: number): FrameEvents {
+    return {
+      setTrack: (track) => {
+        this.rows.push(OP_SET_TRACK, stream, this.tracks.length, 0, 0, 0, 0, 0, 0);
+        this.tracks.push(track);
+      },
+      pushFrame: (frame, timescale) => {
+        const n = frame.data.byteLength;
+        this.rows.push(OP_FRAME, stream, frame.trackId, frame.kind === 'video' ? 0 : 1, timescale, frame.dts, frame.pts, frame.keyframe ? 1 : 0, n);
+        this.chunks.push(frame.data);
+        this.bytes += n;
+      },
+    };
   }
 
   finish(): { rows: Float64Array; tracks: Track[]; data: ArrayBuffer } {
-    const data = new ArrayBuffer(this.bytes);
+    const data = ownedBuffer(this.bytes);
     const out = new Uint8Array(data);
     let o = 0;
     for (const c of this.chunks) {
@@ -202,25 +238,42 @@ export class FrameRowWriter implements FrameEvents {
   }
 }
 
-/** Main side: replays a stream's events. Frames are views into `data` (one allocation per stream and batch, never mutated). */
-export function replayFrameRows(out: Pick<StreamFrames, 'rows' | 'tracks' | 'data'>, to: FrameEvents): void {
+/**
+ * Main side: replays a batch's events to each stream's receiver (`to` returns
+ * undefined for a stream that is gone). Frames are views into `data`, never
+ * copied again and never mutated.
+ */
+export function replayFrameRows(
+  out: { readonly rows: Float64Array; readonly tracks: readonly Track[]; readonly data: ArrayBuffer },
+  to: (stream: number) => FrameEvents | undefined,
+): void {
   const r = out.rows;
   let offset = 0;
+  let stream = -1;
+  let target: FrameEvents | undefined;
   for (let i = 0; i + FRAME_ROW <= r.length; i += FRAME_ROW) {
+    if (r[i + 1] !== stream) {
+      stream = r[i + 1]!;
+      target = to(stream);
+    }
     if (r[i] === OP_SET_TRACK) {
-      to.setTrack(out.tracks[r[i + 1]!]!);
+      target?.setTrack(out.tracks[r[i + 2]!]!);
       continue;
     }
-    const length = r[i + 7]!;
-    const frame: MediaFrame = {
-      trackId: r[i + 1]!,
-      kind: r[i + 2] === 0 ? 'video' : 'audio',
-      dts: r[i + 4]!,
-      pts: r[i + 5]!,
-      keyframe: r[i + 6] === 1,
-      data: new Uint8Array(out.data, offset, length),
-    };
+    const length = r[i + 8]!;
+    if (target) {
+      target.pushFrame(
+        {
+          trackId: r[i + 2]!,
+          kind: r[i + 3] === 0 ? 'video' : 'audio',
+          dts: r[i + 5]!,
+          pts: r[i + 6]!,
+          keyframe: r[i + 7] === 1,
+          data: new Uint8Array(out.data, offset, length),
+        },
+        r[i + 4]!,
+      );
+    }
     offset += length;
-    to.pushFrame(frame, r[i + 3]!);
   }
 }

@@ -31,9 +31,10 @@
  *   droppedPackets; the demuxer sees the sequence gap and resumes at the next
  *   keyframe, as it does for network loss.
  *
- * - Replies. The worker packs each stream's frames into one ArrayBuffer and
- *   its metadata into a Float64Array, both transferred back; frames here are
- *   views into that buffer, never copied again and never mutated.
+ * - Replies. The worker packs the batch's frames into one ArrayBuffer and
+ *   their metadata into a Float64Array, both transferred back with the packet
+ *   buffer (reused for a later batch); frames here are views into that
+ *   buffer, never copied again and never mutated.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -197,7 +198,7 @@ class PinnedThread {
   }
 
   attach(id: number, out: RemuxOutput): WorkerRemux {
-    const stream = new WorkerRemux(id, out, this);
+    const stream = new WorkerRemux(id, guarded(out, this.log), this);
     this.streams.set(id, stream);
     return stream;
   }
@@ -222,6 +223,7 @@ class PinnedThread {
     ) {
       stream.s.droppedPackets++;
       this.poolStats.droppedPackets++;
+      this.log?.log('warn', 'remux worker behind: dropping packets', { stream: stream.id, dropped: stream.s.droppedPackets });
       return;
     }
     if (this.writer.byteLength === 0) this.firstPendingAt = performance.now();
@@ -273,6 +275,8 @@ class PinnedThread {
         (reply) => this.deliver(reply),
         (err: Error) => this.failed(err, carried, closed),
       )
+      // deliver() guards each stream's output; anything else must not become an unhandled rejection.
+      .catch((err: Error) => this.log?.log('error', 'remux delivery failed', { err: err.message }))
       .finally(() => {
         this.inFlight = false;
         this.afterReply();
@@ -281,19 +285,19 @@ class PinnedThread {
 
   private deliver(reply: RemuxReply): void {
     if (reply.type !== 'frames' || this.destroyed) return;
-    for (const out of reply.streams) {
-      const stream = this.streams.get(out.stream);
-      if (!stream || stream.closed) continue; // closed meanwhile: its frames go nowhere
-      stream.s.elementaryFrames += out.elementaryFrames;
-      stream.s.demuxErrors += out.errorCount;
-      try {
-        if (out.errorCount > 0) stream.out.demuxErrors(out.errorCount, out.errors);
-        replayFrameRows(out, stream.out);
-      } catch (err) {
-        // A fault downstream (gate, registry) must not stop the other streams of this batch.
-        this.log?.log('error', 'remux output failed', { err: (err as Error).message });
-      }
+    this.writer.recycle(reply.batch);
+    const live = (id: number): WorkerRemux | undefined => {
+      const stream = this.streams.get(id);
+      return stream && !stream.closed ? stream : undefined; // closed meanwhile: its frames go nowhere
+    };
+    for (const summary of reply.streams) {
+      const stream = live(summary.stream);
+      if (!stream) continue;
+      stream.s.elementaryFrames += summary.elementaryFrames;
+      stream.s.demuxErrors += summary.errorCount;
+      if (summary.errorCount > 0) stream.events.demuxErrors(summary.errorCount, summary.errors);
     }
+    replayFrameRows(reply, (id) => live(id)?.events);
   }
 
   private failed(err: Error, carried: ReadonlyArray<[WorkerRemux, number]>, closed: readonly number[]): void {
@@ -346,6 +350,34 @@ class PinnedThread {
   }
 }
 
+/** A fault downstream of one stream (gate, registry) must not stop the other streams of a batch. */
+function guarded(out: RemuxOutput, log: RateLimitedLog | undefined): RemuxOutput {
+  const fail = (err: unknown): void => log?.log('error', 'remux output failed', { err: (err as Error).message });
+  return {
+    setTrack(track) {
+      try {
+        out.setTrack(track);
+      } catch (err) {
+        fail(err);
+      }
+    },
+    pushFrame(frame, timescale) {
+      try {
+        out.pushFrame(frame, timescale);
+      } catch (err) {
+        fail(err);
+      }
+    },
+    demuxErrors(count, messages) {
+      try {
+        out.demuxErrors(count, messages);
+      } catch (err) {
+        fail(err);
+      }
+    },
+  };
+}
+
 /** A stream's handle on its thread. */
 class WorkerRemux implements RemuxPath {
   readonly mode = 'worker';
@@ -357,7 +389,8 @@ class WorkerRemux implements RemuxPath {
 
   constructor(
     readonly id: number,
-    readonly out: RemuxOutput,
+    /** Where the stream's output goes, each call guarded. */
+    readonly events: RemuxOutput,
     private readonly thread: PinnedThread,
   ) {}
 

@@ -6,15 +6,16 @@
  */
 import { threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { FrameRowWriter, readPacketBatch, type RemuxReply, type RemuxRequest, type StreamFrames } from './messages.js';
+import { FrameRowWriter, readPacketBatch, type FrameEvents, type RemuxReply, type RemuxRequest, type StreamSummary } from './messages.js';
 import { RemuxSession } from './remux-session.js';
 
 /** Demux error messages returned per stream and batch (the rest are only counted). */
 const MAX_ERROR_MESSAGES = 3;
 /**
  * A session that got nothing for this long is dropped: a safety net for a close
- * that never arrived (its batch failed). The relay closes a silent RTP server
- * long before (rtp_proxy.timeoutSec), so a live stream never hits this.
+ * that never arrived (its batch failed). The relay usually closes a silent RTP
+ * server before (rtp_proxy.timeoutSec); a stream that does come back after this
+ * long starts with a fresh demuxer, which resyncs at the next pack header.
  */
 const SESSION_IDLE_MS = 120_000;
 
@@ -28,7 +29,7 @@ let lastSweep = Date.now();
 
 interface StreamWork {
   readonly entry: Entry;
-  readonly writer: FrameRowWriter;
+  readonly events: FrameEvents;
   readonly elementaryBefore: number;
   readonly errorsBefore: number;
   readonly errors: string[];
@@ -36,6 +37,7 @@ interface StreamWork {
 
 function remuxBatch(request: Extract<RemuxRequest, { type: 'packets' }>): unknown {
   const now = Date.now();
+  const writer = new FrameRowWriter();
   const work = new Map<number, StreamWork>();
   readPacketBatch(request.batch, request.byteLength, (stream, packet) => {
     let w = work.get(stream);
@@ -48,7 +50,7 @@ function remuxBatch(request: Extract<RemuxRequest, { type: 'packets' }>): unknow
       entry.lastUsed = now;
       w = {
         entry,
-        writer: new FrameRowWriter(),
+        events: writer.for(stream),
         elementaryBefore: entry.session.elementaryFrames,
         errorsBefore: entry.session.errors,
         errors: [],
@@ -57,7 +59,7 @@ function remuxBatch(request: Extract<RemuxRequest, { type: 'packets' }>): unknow
     }
     let error: string | undefined;
     try {
-      error = w.entry.session.push(packet, w.writer);
+      error = w.entry.session.push(packet, w.events);
     } catch (err) {
       // A bug past the demuxer (a track builder): lose the packet, not the whole batch of every stream.
       w.entry.session.errors++;
@@ -71,24 +73,20 @@ function remuxBatch(request: Extract<RemuxRequest, { type: 'packets' }>): unknow
     for (const [stream, entry] of sessions) if (now - entry.lastUsed > SESSION_IDLE_MS) sessions.delete(stream);
   }
 
-  const streams: StreamFrames[] = [];
-  const transfer: ArrayBuffer[] = [];
+  const streams: StreamSummary[] = [];
   for (const [stream, w] of work) {
-    const { rows, tracks, data } = w.writer.finish();
     streams.push({
       stream,
-      rows,
-      tracks,
-      data,
       elementaryFrames: w.entry.session.elementaryFrames - w.elementaryBefore,
       errorCount: w.entry.session.errors - w.errorsBefore,
       errors: w.errors,
     });
-    // Both buffers were allocated here for this reply: give them away rather than copy them.
-    transfer.push(data, rows.buffer as ArrayBuffer);
   }
-  const reply: RemuxReply = { type: 'frames', streams };
-  return move({ [transferableSymbol]: transfer, [valueSymbol]: reply } as never);
+  const { rows, tracks, data } = writer.finish();
+  const reply: RemuxReply = { type: 'frames', rows, tracks, data, streams, batch: request.batch };
+  // All three buffers were allocated for this exchange and nothing here refers to them any more
+  // (the demuxers copied what they keep): give them away rather than copy them.
+  return move({ [transferableSymbol]: [data, rows.buffer, request.batch], [valueSymbol]: reply } as never);
 }
 
 export default function remux(request: RemuxRequest): unknown {
