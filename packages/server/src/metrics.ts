@@ -111,6 +111,24 @@ export function createMetrics(src: MetricsSources): Registry {
   rtpCounter('sluice_rtp_duplicate_packets_total', 'RTP packets received twice.', 'duplicates');
   rtpCounter('sluice_rtp_bad_packets_total', 'Datagrams or frames that were not valid RTP.', 'badPackets');
 
+  new Counter({
+    name: 'sluice_rtp_remux_dropped_packets_total',
+    help: 'RTP packets dropped before remuxing (the worker pool queue for the stream was full).',
+    labelNames: ['stream_id'],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const server of src.rtp.list()) this.inc({ stream_id: server.spec.streamId }, server.remuxStats.droppedPackets);
+    },
+  });
+  new Gauge({
+    name: 'sluice_worker_pool_queue_depth',
+    help: 'RTP packets waiting for a remux worker thread (rtp_proxy.remux=worker).',
+    registers: [register],
+    collect() {
+      this.set(src.rtp.remuxQueuedPackets);
+    },
+  });
   new Gauge({
     name: 'sluice_port_pool_size',
     help: 'RTP port pairs in rtp_proxy.port_range.',

@@ -178,5 +178,6 @@ describe('RTP server API: one truth', () => {
     const after = await scrape(base, SECRET);
     expect(metricValue(after, 'sluice_port_pool_in_use')).toBe(0);
     expect(metricValue(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(metricValue(after, 'sluice_worker_pool_queue_depth')).toBe(0);
   });
 });

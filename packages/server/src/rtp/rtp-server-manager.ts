@@ -58,6 +58,11 @@ export class RtpServerManager extends EventEmitter<RtpServerManagerEvents> {
   /** rtp_proxy.remux = worker: started with the first server, stopped in closeAll(). */
   private remuxPool: RemuxPool | undefined;
 
+  /** Packets queued for the remux worker pool (0 inline, or before the pool starts). */
+  get remuxQueuedPackets(): number {
+    return this.remuxPool?.queuedPackets ?? 0;
+  }
+
   constructor(
     private readonly pool: PortPool,
     private readonly registry: StreamRegistry,

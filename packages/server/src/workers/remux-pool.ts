@@ -130,6 +130,13 @@ export class RemuxPool {
     return thread.attach(id, out);
   }
 
+  /** Packets waiting for a worker, over all threads and streams (the pool's queue depth). */
+  get queuedPackets(): number {
+    let n = 0;
+    for (const t of this.threads) n += t.queuedPackets;
+    return n;
+  }
+
   /** The live worker threads (all of the pool's Piscina instances). */
   get workerThreads(): Worker[] {
     return this.threads.flatMap((t) => t.piscina.threads);
@@ -163,6 +170,13 @@ export class RemuxPool {
 class PinnedThread {
   readonly piscina: Piscina<RemuxRequest, RemuxReply>;
   private readonly streams = new Map<number, WorkerRemux>();
+
+  get queuedPackets(): number {
+    let n = 0;
+    for (const s of this.streams.values()) n += s.pendingPackets;
+    return n;
+  }
+
   /** Streams with packets in `writer`. */
   private readonly dirty = new Set<WorkerRemux>();
   private writer = new PacketBatchWriter();
