@@ -1,26 +1,32 @@
 /**
- * Fan-out: one ~2 Mbps H.264 + AAC source to N progressive HTTP fMP4 viewers on loopback.
+ * Fan-out: one ~2 Mbps H.264 + AAC source to N viewers on loopback, Sluice's progressive
+ * HTTP fMP4 side by side with its peers in the same run on the same machine.
  *
- *   pnpm run build && pnpm exec tsx benchmarks/fanout.ts [--viewers 50,200,500] [--seconds 20] [--merge 0,100]
- *     [--ramp 3] [--no-floor] [--no-results]
+ *   pnpm run build && pnpm exec tsx benchmarks/fanout.ts [--viewers 50,200,500] [--seconds 20]
+ *     [--sluice-merge 0,100] [--peers nginx,nms] [--probes 8] [--ramp 3] [--quick] [--no-floor] [--no-results]
  *
  * Processes (all on 127.0.0.1, all stopped on exit, error or Ctrl-C):
- *   nginx-rtmp            the origin (test/helpers/nginx-rtmp.ts)
+ *   nginx-rtmp (origin)   test/helpers/nginx-rtmp.ts
  *   ffmpeg -re -c copy    publishes a clip encoded once (cached) in real time, looped
- *   relay                 the built relay (packages/server/dist/cli.js), one per mergeWriteMS value,
- *                         pulling the stream with addStreamProxy
- *   load generator        benchmarks/lib/viewers.ts: N raw `net` viewers that only count bytes
- *   floor server          benchmarks/lib/floor-server.ts: a bare Node `net` server sending the same bytes at
- *                         the relay's write rate to the same viewers (skip with --no-floor)
+ *   relays                the built relay (packages/server/dist/cli.js), one per mergeWriteMS value,
+ *                         pulling the stream with addStreamProxy; viewers GET /live/bench.live.mp4
+ *   nginx-rtmp (peer)     lib/peers.ts: a second nginx pulling the origin (`pull … static`); RTMP viewers
+ *   node-media-server     lib/peers.ts + lib/nms-server.ts: npm 4.x, its RTMP pull relay; HTTP-FLV viewers
+ *   load generator        lib/viewers.ts: N raw viewers that only count bytes, K of them delay probes,
+ *                         plus a reference reader on the origin
+ *   floor server          lib/floor-server.ts: a bare Node `net` server sending the same bytes at
+ *                         Sluice's write rate to the same viewers (skip with --no-floor)
  *
- * Per mergeWriteMS: a baseline with the proxy playing and no viewers, then for each N the viewers
- * connect, all must be receiving, a ramp settles, and the relay's CPU (utime+stime from
+ * Every server pulls the origin's stream once and runs for the whole run. A baseline window with no
+ * viewers is taken for all at once; then, for each N in turn, each server gets the N viewers (one
+ * server at a time), all must be receiving, a ramp settles, and the server's CPU (utime+stime from
  * /proc/<pid>/stat), RSS (VmRSS), bytes read (/proc/<pid>/io) and TCP segments sent (ss -ti) are
- * taken over the window, with the bytes every viewer received.
- * Results go to stdout and to the "Fan-out" section of benchmarks/RESULTS.md (replaced if present).
+ * taken over the window, with the bytes every viewer received and the probes' frame delays.
+ * With peers, results go to the "Fan-out against peers, same run" section of benchmarks/RESULTS.md;
+ * with `--peers none`, to the Sluice-only "Fan-out" section (each replaced if present, else appended).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,28 +38,49 @@ import { startRelay, type Relay } from '../test/helpers/relay.js';
 import { waitUntil } from '../test/helpers/wait.js';
 import { DEFAULT_CLIP, encodeArgs, ensureClip, measureClip, type ClipBitrate } from './lib/clip.js';
 import { onCleanup, runWithCleanup } from './lib/cleanup.js';
-import { startFloorServer, startViewers, type LoadGenerator, type ViewerReport } from './lib/loadgen.js';
-import { CpuWindow, OtherLoadWindow, childPids, cpuModel, ioCounters, rssKiB, tcpDataSegmentsOut, type IoCounters } from './lib/proc.js';
+import { startFloorServer, startViewers, type LoadGenerator, type ViewerOptions, type ViewerReport } from './lib/loadgen.js';
+import { startNginxPeer, startNms } from './lib/peers.js';
+import {
+  CpuWindow,
+  OtherLoadWindow,
+  childPids,
+  cpuModel,
+  ioCounters,
+  rssKiB,
+  tcpBytesReceivedFrom,
+  tcpDataSegmentsOut,
+  type IoCounters,
+} from './lib/proc.js';
 
 const HEADING = '## Fan-out: one 2 Mbps source to N HTTP fMP4 viewers';
+const PEERS_HEADING = '## Fan-out against peers, same run';
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const CLI = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+const RTMP_CLIENT = fileURLToPath(new URL('../packages/rtmp-client/dist/index.js', import.meta.url));
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+
+const USAGE =
+  'usage: pnpm exec tsx benchmarks/fanout.ts [--viewers 50,200,500] [--seconds 20] [--sluice-merge 0,100] [--peers nginx,nms|none]\n' +
+  '         [--probes 8] [--ramp 3] [--quick] [--no-floor] [--no-results] [--no-wait]\n';
 
 const { values } = parseArgs({
   options: {
-    viewers: { type: 'string', default: '50,200,500' },
-    seconds: { type: 'string', default: '20' },
-    merge: { type: 'string', default: '0,100' },
-    ramp: { type: 'string', default: '3' },
+    viewers: { type: 'string' },
+    seconds: { type: 'string' },
+    'sluice-merge': { type: 'string' },
+    merge: { type: 'string' }, // the earlier name of --sluice-merge
+    peers: { type: 'string', default: 'nginx,nms' },
+    probes: { type: 'string', default: '8' },
+    ramp: { type: 'string' },
+    quick: { type: 'boolean', default: false },
     'no-floor': { type: 'boolean', default: false },
     'no-results': { type: 'boolean', default: false },
+    'no-wait': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write(
-    'usage: pnpm exec tsx benchmarks/fanout.ts [--viewers 50,200,500] [--seconds 20] [--merge 0,100] [--ramp 3] [--no-floor] [--no-results]\n',
-  );
+  process.stdout.write(USAGE);
   process.exit(0);
 }
 const list = (s: string): number[] =>
@@ -62,34 +89,55 @@ const list = (s: string): number[] =>
     if (!Number.isInteger(n) || n < 0) throw new Error(`not a whole number: "${x}"`);
     return n;
   });
-const viewerCounts = list(values.viewers!).filter((n) => n > 0);
-const merges = list(values.merge!);
-const windowSec = Number(values.seconds);
-const rampSec = Number(values.ramp);
-const withFloor = !values['no-floor'];
+const quick = values.quick!;
+const viewerCounts = list(values.viewers ?? (quick ? '50,200' : '50,200,500')).filter((n) => n > 0);
+const merges = list(values['sluice-merge'] ?? values.merge ?? '0,100');
+const windowSec = Number(values.seconds ?? (quick ? '8' : '20'));
+const rampSec = Number(values.ramp ?? (quick ? '2' : '3'));
+const probeCount = Number(values.probes);
+const withFloor = !values['no-floor'] && !quick;
+type PeerKind = 'nginx' | 'nms';
+const peerKinds: PeerKind[] = values.peers === 'none' || values.peers === '' ? [] : (values.peers!.split(',').map((s) => s.trim()) as PeerKind[]);
+for (const p of peerKinds) if (p !== 'nginx' && p !== 'nms') throw new Error(`--peers: unknown peer "${p}" (nginx, nms or none)`);
 if (!(windowSec > 0) || !(rampSec >= 0)) throw new Error('--seconds must be > 0 and --ramp >= 0');
+if (!Number.isInteger(probeCount) || probeCount < 0) throw new Error('--probes must be a whole number');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = (s: string): void => void process.stderr.write(`[fanout] ${s}\n`);
 
+/** One server under test: a Sluice relay (one per mergeWriteMS) or a peer. */
+interface Server {
+  readonly id: string;
+  readonly kind: 'sluice' | PeerKind;
+  /** Row label in the results. */
+  readonly label: string;
+  readonly merge?: number;
+  readonly pid: number;
+  /** The port viewers connect to (TCP segments are counted on it). */
+  readonly port: number;
+  readonly target: Pick<ViewerOptions, 'port' | 'path' | 'rtmp'>;
+  readonly version: string;
+}
+
 interface Point {
-  merge: number;
+  server: string;
   viewers: number;
-  relayCpu: number;
+  cpu: number;
   rssKiB: number;
-  /** TCP data segments per second the relay sent on its HTTP port (≈ writes to viewers). */
+  /** TCP data segments per second the server sent on its viewer port (≈ writes to viewers). */
   segmentsPerSec: number;
-  /** Bytes the relay wrote per second (wchar, all files and sockets). */
+  /** Bytes the server wrote per second (wchar, all files and sockets). */
   bytesOutPerSec: number;
+  /** Bytes per second the server received from the origin over the window (its RTMP pull; `ss -ti` bytes_received). */
+  bytesInPerSec: number;
   loadGenCpu?: number;
+  originCpu?: number;
   report?: ViewerReport;
   /** CPU used by processes this benchmark did not start, during the window (% of one core). */
   otherLoad: number;
-  /** Bytes the relay read per second over the window (RTMP ingest: no viewer sends anything then). */
-  bytesInPerSec: number;
 }
 
-/** The same-run floor (lib/floor-server.ts) at one point. */
+/** The same-run floor (lib/floor-server.ts) at one Sluice point. */
 interface FloorPoint {
   merge: number;
   viewers: number;
@@ -106,39 +154,62 @@ function ioRate(a: IoCounters, b: IoCounters, sec: number): { wbytes: number; rb
 
 interface WindowResult {
   cpu: Map<number, number>;
-  rss: number;
-  io: ReturnType<typeof ioRate>;
+  rss: Map<number, number>;
+  io: Map<number, ReturnType<typeof ioRate>>;
+  /** Bytes per second each server received from the origin. */
+  ingest: Map<number, number>;
   segmentsPerSec: number;
   sockets: number;
   otherLoad: number;
 }
 
-async function measureWindow(pids: number[], relayPid: number, relayPort: number): Promise<WindowResult> {
-  const seg0 = tcpDataSegmentsOut(relayPort);
-  const io0 = ioCounters(relayPid);
+/**
+ * One measuring window: CPU of `pids`; RSS, I/O and bytes received from the origin (port `originPort`)
+ * of `servers`; TCP segments sent on `port`.
+ */
+async function measureWindow(pids: number[], servers: number[], port: number | undefined, originPort: number | undefined): Promise<WindowResult> {
+  const seg0 = port === undefined ? undefined : tcpDataSegmentsOut(port);
+  const io0 = new Map(servers.map((p) => [p, ioCounters(p)]));
+  const in0 = new Map(servers.map((p) => [p, originPort === undefined ? 0 : tcpBytesReceivedFrom(p, originPort)]));
   const t0 = process.hrtime.bigint();
   const cpu = new CpuWindow(pids);
-  // Everything this benchmark runs (itself, nginx, ffmpeg, relay, load generator) vs the rest of the machine.
+  // Everything this benchmark runs (itself, nginx, ffmpeg, servers, load generator) vs the rest of the machine.
   const other = new OtherLoadWindow([process.pid, ...childPids(process.pid)]);
   await sleep(windowSec * 1000);
   const used = cpu.end();
   const otherLoad = other.end();
   if (otherLoad > 10) log(`  warning: other processes used ${otherLoad.toFixed(0)} % of a core during this window: the machine is not quiet`);
   const sec = Number(process.hrtime.bigint() - t0) / 1e9;
-  const io = ioRate(io0, ioCounters(relayPid), sec);
-  const rss = rssKiB(relayPid);
-  const seg1 = tcpDataSegmentsOut(relayPort);
-  return { cpu: used, rss, io, segmentsPerSec: (seg1.segments - seg0.segments) / sec, sockets: seg1.sockets, otherLoad };
+  const io = new Map(servers.map((p) => [p, ioRate(io0.get(p)!, ioCounters(p), sec)]));
+  const ingest = new Map(
+    servers.map((p) => [p, originPort === undefined ? io.get(p)!.rbytes : (tcpBytesReceivedFrom(p, originPort) - in0.get(p)!) / sec]),
+  );
+  const rss = new Map(servers.map((p) => [p, rssKiB(p)]));
+  const seg1 = port === undefined ? undefined : tcpDataSegmentsOut(port);
+  return {
+    cpu: used,
+    rss,
+    io,
+    ingest,
+    segmentsPerSec: seg0 && seg1 ? (seg1.segments - seg0.segments) / sec : 0,
+    sockets: seg1?.sockets ?? 0,
+    otherLoad,
+  };
 }
 
-/** Starts N viewers of `path` on `port`; resolves once every one is receiving and the ramp is over. */
-async function connectViewers(port: number, path: string, n: number): Promise<LoadGenerator> {
-  const gen = await startViewers({ port, path, count: n, maxSeconds: Math.ceil(windowSec + rampSec + 120) });
+/** Starts N viewers; resolves once every one (and the reference) is receiving and the ramp is over. */
+async function connectViewers(target: Pick<ViewerOptions, 'port' | 'path' | 'rtmp'>, n: number, ref?: string): Promise<LoadGenerator> {
+  const gen = await startViewers({
+    ...target,
+    count: n,
+    maxSeconds: Math.ceil(windowSec + rampSec + 120),
+    ...(ref !== undefined && probeCount > 0 ? { probes: probeCount, ref } : {}),
+  });
   const ready = await waitUntil(
     `${n} viewers receiving`,
     async () => {
       const s = await gen.status();
-      return s.receiving === n || s.failed > 0 || s.badStatus > 0 || s.ended > 0 ? s : undefined;
+      return (s.receiving === n && s.refReceiving !== 0) || s.failed > 0 || s.badStatus > 0 || s.ended > 0 ? s : undefined;
     },
     30_000,
     200,
@@ -155,10 +226,10 @@ async function connectViewers(port: number, path: string, n: number): Promise<Lo
 async function measureFloor(merge: number, n: number, writesPerSec: number, kbps: number): Promise<FloorPoint> {
   const port = await freePort();
   const floor = await startFloorServer({ port, rate: writesPerSec, kbps, maxSeconds: windowSec + rampSec + 120 });
-  const gen = await connectViewers(port, '/floor', n);
+  const gen = await connectViewers({ port, path: '/floor' }, n);
   await waitForQuiet();
   await gen.mark();
-  const w = await measureWindow([floor.pid, gen.pid], floor.pid, port);
+  const w = await measureWindow([floor.pid, gen.pid], [floor.pid], port, undefined);
   const report = await gen.report();
   await gen.stop();
   await floor.stop();
@@ -188,15 +259,71 @@ async function waitForQuiet(): Promise<void> {
   const waited = (Date.now() - t0) / 1000;
   quietSpent += waited;
   if (waited > 2.5) log(`  waited ${waited.toFixed(0)} s for the machine to go quiet${calm < 2 ? ' (it did not)' : ''}`);
+  noteOtherBenchmarks();
+}
+
+/** Other benchmarks and test runs that would share the 2 cores (their command lines). */
+const OTHER_BENCHMARKS = ['benchmarks/rtp-ingest', 'vitest'];
+const otherBenchmarksSeen = new Set<string>();
+function otherBenchmarks(): string[] {
+  const found: string[] = [];
+  for (const pattern of OTHER_BENCHMARKS) {
+    try {
+      const out = execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
+      const pids = out.split('\n').filter((p) => p && Number(p) !== process.pid);
+      if (pids.length) found.push(pattern);
+    } catch {
+      // pgrep exits 1 when nothing matches
+    }
+  }
+  return found;
+}
+function noteOtherBenchmarks(): void {
+  for (const b of otherBenchmarks()) {
+    if (!otherBenchmarksSeen.has(b)) log(`  warning: "${b}" is running on this machine; its CPU shows as other load`);
+    otherBenchmarksSeen.add(b);
+  }
+}
+
+/** Before starting: waits (up to 20 minutes, unless --no-wait) for other benchmarks to finish. */
+async function waitForOtherBenchmarks(): Promise<number> {
+  const t0 = Date.now();
+  let found = otherBenchmarks();
+  if (found.length === 0 || values['no-wait']) return 0;
+  log(`waiting for ${found.join(', ')} to finish before measuring (--no-wait to skip)`);
+  while (found.length > 0 && Date.now() - t0 < 20 * 60_000) {
+    await sleep(5000);
+    found = otherBenchmarks();
+  }
+  if (found.length > 0) log(`  still running after 20 minutes: ${found.join(', ')}; measuring anyway`);
+  return (Date.now() - t0) / 1000;
+}
+
+function gitDescription(): string {
+  try {
+    const head = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['-C', REPO, 'status', '--porcelain', '--', 'packages'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3));
+    return dirty.length ? `${head} with uncommitted changes in ${dirty.join(', ')}` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm run build\` first`);
+  for (const f of [CLI, RTMP_CLIENT]) if (!existsSync(f)) throw new Error(`${f} is missing: run \`pnpm run build\` first`);
+  const waitedForOthers = await waitForOtherBenchmarks();
   const started = Date.now();
-  const perPoint = viewerCounts.reduce((s, n) => s + 4 + rampSec + windowSec + n / 100, 0);
-  const estimate = merges.length * (8 + windowSec + perPoint * (withFloor ? 2 : 1)) + 30;
-  log(`(plus up to ${QUIET_BUDGET_S} s in all waiting for other processes on the machine to go quiet)`);
-  log(`points: mergeWriteMS ${merges.join(',')} × viewers ${viewerCounts.join(',')}, ${windowSec} s window; about ${Math.ceil(estimate)} s`);
+  const serverCount = merges.length + peerKinds.length;
+  const perN = viewerCounts.map((n) => (serverCount + (withFloor ? merges.length : 0)) * (6 + rampSec + windowSec + n / 200));
+  const estimate = 25 + serverCount * 4 + windowSec + perN.reduce((a, b) => a + b, 0);
+  log(
+    `servers: ${merges.map((m) => `sluice mergeWriteMS ${m}`).concat(peerKinds).join(', ')} × viewers ${viewerCounts.join(',')}, ` +
+      `${windowSec} s window${withFloor ? ', with the floor' : ''}; about ${Math.ceil(estimate / 60)} min ` +
+      `(plus up to ${QUIET_BUDGET_S} s in all waiting for other processes on the machine to go quiet)`,
+  );
 
   // 1. The clip, encoded once.
   const clip = await ensureClip();
@@ -207,9 +334,11 @@ async function main(): Promise<void> {
       `${bitrate.framesPerSecond.toFixed(1)} frames/s`,
   );
 
-  // 2. nginx-rtmp and the publisher.
+  // 2. nginx-rtmp (the origin) and the publisher.
   const nginx = await startNginxRtmp();
-  onCleanup('nginx-rtmp', () => nginx.stop());
+  onCleanup('nginx-rtmp origin', () => nginx.stop());
+  // The origin's pid, to report its CPU: the benchmark's one nginx child so far (master_process off).
+  const originPid = childPids(process.pid).find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'nginx');
   const srcUrl = nginx.rtmpUrl('live', 'src');
   // -c copy: the publisher only paces and remuxes; it costs almost no CPU during the windows.
   const publisher = spawnTracked(
@@ -221,10 +350,10 @@ async function main(): Promise<void> {
   await waitForPublishing(nginx, 'live', 'src', 15_000);
   if (!isRunning(publisher)) throw new Error(`ffmpeg publisher exited:\n${output(publisher)}`);
 
-  const points: Point[] = [];
-  const floors: FloorPoint[] = [];
+  // 3. The servers, each pulling the origin once, all running for the whole run.
+  const servers: Server[] = [];
+  const sluiceVersion = `Sluice ${gitDescription()} (packages/server/dist)`;
   for (const merge of merges) {
-    // 3. A fresh relay per coalescing window.
     const relay: Relay = await startRelay({
       port: await freePort(),
       secret: 'bench-secret',
@@ -232,124 +361,456 @@ async function main(): Promise<void> {
       // logged per viewer or per frame at info, only lifecycle events.
       env: { SLUICE_LOG_LEVEL: 'info', SLUICE_GENERAL_MERGEWRITEMS: String(merge) },
     });
-    const stopRelay = onCleanup(`relay (mergeWriteMS ${merge})`, () => relay.stop());
-    const relayPid = relay.process.pid!;
+    onCleanup(`relay (mergeWriteMS ${merge})`, () => relay.stop());
     const added = await relay.api('addStreamProxy', { app: 'live', stream: 'bench', url: srcUrl });
     if (added.code !== 0) throw new Error(`addStreamProxy failed: ${JSON.stringify(added)}`);
-    log(`mergeWriteMS=${merge}: relay pid ${relayPid} on :${relay.port}, proxy playing`);
-    await sleep(3000);
-
-    await waitForQuiet();
-    const base = await measureWindow([relayPid, publisher.pid!], relayPid, relay.port);
-    const baseline: Point = {
+    servers.push({
+      id: `sluice-${merge}`,
+      kind: 'sluice',
+      label: `Sluice HTTP fMP4, mergeWriteMS ${merge}`,
       merge,
-      viewers: 0,
-      relayCpu: base.cpu.get(relayPid)!,
-      rssKiB: base.rss,
-      segmentsPerSec: 0,
-      bytesOutPerSec: base.io.wbytes,
-      bytesInPerSec: base.io.rbytes,
-      otherLoad: base.otherLoad,
-    };
-    points.push(baseline);
-    log(
-      `  N=0: relay ${baseline.relayCpu.toFixed(1)} % CPU, RSS ${(base.rss / 1024).toFixed(1)} MiB, ` +
-        `ingest ${((base.io.rbytes * 8) / 1000).toFixed(0)} kb/s; publisher ffmpeg ${base.cpu.get(publisher.pid!)!.toFixed(1)} % CPU; other load ${base.otherLoad.toFixed(0)} %`,
-    );
+      pid: relay.process.pid!,
+      port: relay.port,
+      target: { port: relay.port, path: '/live/bench.live.mp4' },
+      version: sluiceVersion,
+    });
+    log(`sluice mergeWriteMS=${merge}: pid ${relay.process.pid} on :${relay.port}, proxy playing`);
+  }
+  for (const kind of peerKinds) {
+    if (kind === 'nginx') {
+      const peer = await startNginxPeer(srcUrl);
+      servers.push({
+        id: 'nginx',
+        kind,
+        label: 'nginx-rtmp RTMP',
+        pid: peer.pid,
+        port: peer.port,
+        target: { rtmp: `rtmp://127.0.0.1:${peer.port}/live/src` },
+        version: peer.version,
+      });
+      log(`nginx-rtmp peer: pid ${peer.pid} on :${peer.port}, pulling (${peer.version})`);
+    } else {
+      const peer = await startNms(srcUrl);
+      servers.push({
+        id: 'nms',
+        kind,
+        label: 'node-media-server HTTP-FLV',
+        pid: peer.pid,
+        port: peer.port,
+        target: { port: peer.port, path: '/live/src.flv' },
+        version: peer.version,
+      });
+      log(`node-media-server peer: pid ${peer.pid} on :${peer.port}, pulling (${peer.version})`);
+    }
+  }
+  await sleep(3000);
 
-    for (const n of viewerCounts) {
-      const gen = await connectViewers(relay.port, '/live/bench.live.mp4', n);
+  // 4. The baseline: every server ingesting, no viewers, one window for all.
+  const points: Point[] = [];
+  const floors: FloorPoint[] = [];
+  await waitForQuiet();
+  const serverPids = servers.map((s) => s.pid);
+  const base = await measureWindow([...serverPids, publisher.pid!, ...(originPid ? [originPid] : [])], serverPids, undefined, nginx.rtmpPort);
+  for (const s of servers) {
+    const io = base.io.get(s.pid)!;
+    points.push({
+      server: s.id,
+      viewers: 0,
+      cpu: base.cpu.get(s.pid)!,
+      rssKiB: base.rss.get(s.pid)!,
+      segmentsPerSec: 0,
+      bytesOutPerSec: io.wbytes,
+      bytesInPerSec: base.ingest.get(s.pid)!,
+      otherLoad: base.otherLoad,
+      ...(originPid ? { originCpu: base.cpu.get(originPid)! } : {}),
+    });
+    log(
+      `  ${s.label} N=0: ${base.cpu.get(s.pid)!.toFixed(1)} % CPU, RSS ${(base.rss.get(s.pid)! / 1024).toFixed(1)} MiB, ` +
+        `ingest ${((base.ingest.get(s.pid)! * 8) / 1000).toFixed(0)} kb/s`,
+    );
+  }
+  log(
+    `  publisher ffmpeg ${base.cpu.get(publisher.pid!)!.toFixed(1)} % CPU` +
+      `${originPid ? `, origin nginx ${base.cpu.get(originPid)!.toFixed(1)} %` : ''}; other load ${base.otherLoad.toFixed(0)} %`,
+  );
+
+  // 5. For each N, each server in turn.
+  for (const n of viewerCounts) {
+    for (const s of servers) {
+      const baseline = points.find((p) => p.server === s.id && p.viewers === 0)!;
+      const gen = await connectViewers(s.target, n, srcUrl);
       await waitForQuiet();
       await gen.mark();
-      const w = await measureWindow([relayPid, gen.pid], relayPid, relay.port);
-      if (w.sockets !== n) log(`  warning: ${w.sockets} established sockets on the relay's port at the end of the window, expected ${n}`);
+      const pids = [s.pid, gen.pid, ...(originPid ? [originPid] : [])];
+      const w = await measureWindow(pids, [s.pid], s.port, nginx.rtmpPort);
+      if (w.sockets !== n) log(`  warning: ${w.sockets} established sockets on ${s.label}'s port at the end of the window, expected ${n}`);
       const report = await gen.report();
       await gen.stop();
+      const io = w.io.get(s.pid)!;
       const p: Point = {
-        merge,
+        server: s.id,
         viewers: n,
-        relayCpu: w.cpu.get(relayPid)!,
-        rssKiB: w.rss,
+        cpu: w.cpu.get(s.pid)!,
+        rssKiB: w.rss.get(s.pid)!,
         segmentsPerSec: w.segmentsPerSec,
-        bytesOutPerSec: w.io.wbytes,
-        bytesInPerSec: w.io.rbytes,
+        bytesOutPerSec: io.wbytes,
+        bytesInPerSec: w.ingest.get(s.pid)!,
         otherLoad: w.otherLoad,
         loadGenCpu: w.cpu.get(gen.pid)!,
+        ...(originPid ? { originCpu: w.cpu.get(originPid)! } : {}),
         report,
       };
       points.push(p);
       const expected = ((bitrate.payloadKbps * 1000) / 8) * report.seconds;
+      const d = report.delay;
       log(
-        `  N=${n}: relay ${p.relayCpu.toFixed(1)} % CPU, RSS ${(p.rssKiB / 1024).toFixed(1)} MiB ` +
-          `(+${((p.rssKiB - baseline.rssKiB) / n).toFixed(1)} KiB/viewer), ${(p.segmentsPerSec / n).toFixed(1)} segments/s/viewer, ` +
-          `delivered min ${(report.min / expected).toFixed(3)} mean ${(report.mean / expected).toFixed(3)} of source, ` +
-          `min ${(report.min / (p.bytesInPerSec * report.seconds)).toFixed(3)} of ingest, ` +
-          `ended ${report.endedEarly}; load generator ${p.loadGenCpu!.toFixed(1)} % CPU; other load ${p.otherLoad.toFixed(0)} %`,
+        `  ${s.label} N=${n}: ${p.cpu.toFixed(1)} % CPU (${(((p.cpu - baseline.cpu) / n) * 100).toFixed(2)} per 100 viewers), ` +
+          `RSS ${(p.rssKiB / 1024).toFixed(1)} MiB (+${((p.rssKiB - baseline.rssKiB) / n).toFixed(1)} KiB/viewer), ` +
+          `${(p.segmentsPerSec / n).toFixed(1)} segments/s/viewer, delivered min ${(report.min / expected).toFixed(3)} of source, ` +
+          `${(report.min / (p.bytesInPerSec * report.seconds)).toFixed(3)} of ingest, ended ${report.endedEarly}` +
+          `${d ? `; delay p50 ${d.p50.toFixed(1)} p99 ${d.p99.toFixed(1)} ms (${d.frames} frames, ${d.unmatched} unmatched)` : ''}; ` +
+          `load generator ${p.loadGenCpu!.toFixed(1)} % CPU; other load ${p.otherLoad.toFixed(0)} %`,
       );
-      // Let the relay see the sockets close before the next point.
+      // Let the server see the sockets close before the next point.
       await sleep(1500);
-      if (withFloor) {
+      if (withFloor && s.kind === 'sluice') {
         // Right after, while the relay idles: the same bytes/s its viewers got, at its nominal write rate.
-        const writesPerSec = merge > 0 ? 1000 / merge : bitrate.framesPerSecond;
-        floors.push(await measureFloor(merge, n, writesPerSec, (report.mean * 8) / report.seconds / 1000));
+        const writesPerSec = s.merge! > 0 ? 1000 / s.merge! : bitrate.framesPerSecond;
+        floors.push(await measureFloor(s.merge!, n, writesPerSec, (report.mean * 8) / report.seconds / 1000));
         await sleep(1000);
       }
     }
-    await stopRelay();
   }
 
   const elapsed = (Date.now() - started) / 1000;
-  const md = render(points, floors, bitrate, elapsed);
+  const md =
+    peerKinds.length > 0
+      ? renderPeers({ servers, points, floors, src: bitrate, elapsed, waitedForOthers })
+      : renderSluiceOnly(servers, points, floors, bitrate, elapsed);
   process.stdout.write(`\n${md}\n`);
   if (!values['no-results']) {
-    writeSection(md);
-    log(`wrote the "${HEADING.slice(3)}" section of ${RESULTS}`);
+    const heading = peerKinds.length > 0 ? PEERS_HEADING : HEADING;
+    writeSection(heading, md);
+    log(`wrote the "${heading.slice(3)}" section of ${RESULTS}`);
   }
   log(`done in ${elapsed.toFixed(0)} s`);
 }
 
 function fmt(n: number, digits = 1): string {
+  if (!Number.isFinite(n)) return '–';
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function render(points: Point[], floors: FloorPoint[], src: ClipBitrate, elapsed: number): string {
-  const date = execFileSync('date', ['-u'], { encoding: 'utf8' }).trim();
+function commandLine(): string {
   const argv = process.argv.slice(2).join(' ');
-  const command = `pnpm run build && pnpm exec tsx benchmarks/fanout.ts${argv ? ` ${argv}` : ''}`;
-  const baselines = new Map(points.filter((p) => p.viewers === 0).map((p) => [p.merge, p]));
-  const ingestKbps = points.map((p) => (p.bytesInPerSec * 8) / 1000);
+  return `pnpm run build && pnpm exec tsx benchmarks/fanout.ts${argv ? ` ${argv}` : ''}`;
+}
+
+function sourceLines(src: ClipBitrate, points: Point[]): string[] {
+  const ingestKbps = points.filter((p) => p.server.startsWith('sluice')).map((p) => (p.bytesInPerSec * 8) / 1000);
   const ingestMean = ingestKbps.reduce((a, b) => a + b, 0) / Math.max(1, ingestKbps.length);
-  const rows = points.map((p) => {
-    const b = baselines.get(p.merge)!;
+  return [
+    `- Source: ${DEFAULT_CLIP.seconds} s ${DEFAULT_CLIP.size} ${DEFAULT_CLIP.fps} fps clip encoded once ` +
+      `(\`ffmpeg ${encodeArgs(DEFAULT_CLIP, 'clip.flv').filter((a) => !['-hide_banner', '-loglevel', 'error', '-y'].includes(a)).join(' ')}\`), ` +
+      `published in real time to nginx-rtmp (the origin) with \`ffmpeg -re -stream_loop -1 -i clip.flv -c copy -f flv rtmp://127.0.0.1:PORT/live/src\``,
+    `- Source bitrate (measured): **${fmt(src.payloadKbps, 0)} kb/s** of H.264 + AAC payload (video ${fmt(src.videoKbps, 0)}, ` +
+      `audio ${fmt(src.audioKbps, 0)}; ffprobe packet sizes over the clip), ${fmt(src.framesPerSecond)} frames/s` +
+      `; Sluice read ${fmt(ingestMean, 0)} kb/s of RTMP on average over the windows ` +
+      `(${fmt(Math.min(...ingestKbps), 0)}–${fmt(Math.max(...ingestKbps), 0)}; \`ss -ti\` bytes_received on its connection to the origin)`,
+  ];
+}
+
+interface PeersRun {
+  servers: Server[];
+  points: Point[];
+  floors: FloorPoint[];
+  src: ClipBitrate;
+  elapsed: number;
+  waitedForOthers: number;
+}
+
+/** CPU % of one core per 100 viewers above the server's own 0-viewer baseline. */
+function per100(points: Point[], server: string, n: number): number {
+  const p = points.find((x) => x.server === server && x.viewers === n);
+  const b = points.find((x) => x.server === server && x.viewers === 0);
+  return p && b ? ((p.cpu - b.cpu) / n) * 100 : NaN;
+}
+
+/**
+ * Between two viewer counts: (CPU_n − CPU_prev) / (n − prev) × 100. Free of what the first viewer
+ * costs once (Sluice starts a stream's fMP4 muxer on its first viewer; nginx-rtmp and node-media-server
+ * mux nothing or always mux), and of the baseline window.
+ */
+function marginalPer100(points: Point[], server: string, prev: number, n: number): number {
+  const a = points.find((x) => x.server === server && x.viewers === prev);
+  const b = points.find((x) => x.server === server && x.viewers === n);
+  return a && b ? ((b.cpu - a.cpu) / (n - prev)) * 100 : NaN;
+}
+
+function marginalRss(points: Point[], server: string, prev: number, n: number): number {
+  const a = points.find((x) => x.server === server && x.viewers === prev);
+  const b = points.find((x) => x.server === server && x.viewers === n);
+  return a && b ? (b.rssKiB - a.rssKiB) / (n - prev) : NaN;
+}
+
+function rssPerViewer(points: Point[], server: string, n: number): number {
+  const p = points.find((x) => x.server === server && x.viewers === n);
+  const b = points.find((x) => x.server === server && x.viewers === 0);
+  return p && b ? (p.rssKiB - b.rssKiB) / n : NaN;
+}
+
+const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${fmt(a / b, 2)}×` : '–');
+
+function renderPeers(run: PeersRun): string {
+  const { servers, points, floors, src, elapsed } = run;
+  const date = execFileSync('date', ['-u'], { encoding: 'utf8' }).trim();
+  const byId = new Map(servers.map((s) => [s.id, s]));
+  const sluice = servers.filter((s) => s.kind === 'sluice');
+  const peers = servers.filter((s) => s.kind !== 'sluice');
+  const ns = viewerCounts;
+  const otherLoads = points.map((p) => p.otherLoad);
+  const seen = [...otherBenchmarksSeen];
+
+  const allRows = points.map((p) => {
+    const s = byId.get(p.server)!;
     if (p.viewers === 0) {
-      return `| ${p.merge} | 0 (baseline) | ${fmt(p.relayCpu)} | | ${fmt(p.rssKiB / 1024)} MiB | | | | | | | ${fmt(p.otherLoad, 0)} |`;
+      return `| ${s.label} | 0 (baseline) | ${fmt(p.cpu)} | | ${fmt(p.rssKiB / 1024)} MiB | | ${fmt((p.bytesInPerSec * 8) / 1000, 0)} | | | | | | | ${fmt(p.otherLoad, 0)} |`;
     }
     const r = p.report!;
     const expected = ((src.payloadKbps * 1000) / 8) * r.seconds;
-    const per100 = ((p.relayCpu - b.relayCpu) / p.viewers) * 100;
-    const rssPer = (p.rssKiB - b.rssKiB) / p.viewers;
+    const d = r.delay;
     return (
-      `| ${p.merge} | ${p.viewers} | ${fmt(p.relayCpu)} | ${fmt(per100, 2)} | ${fmt(p.rssKiB / 1024)} MiB | ${fmt(rssPer)} | ` +
+      `| ${s.label} | ${p.viewers} | ${fmt(p.cpu)} | ${fmt(per100(points, p.server, p.viewers), 2)} | ${fmt(p.rssKiB / 1024)} MiB | ` +
+      `${fmt(rssPerViewer(points, p.server, p.viewers))} | ${fmt((p.bytesInPerSec * 8) / 1000, 0)} | ${fmt(r.min / expected, 3)} | ` +
+      `${fmt(r.min / (p.bytesInPerSec * r.seconds), 3)} (mean ${fmt(r.mean / (p.bytesInPerSec * r.seconds), 3)}) | ${r.endedEarly} | ` +
+      `${fmt(p.segmentsPerSec / p.viewers)} | ${d ? `${fmt(d.p50)} / ${fmt(d.p99)} / ${fmt(d.max)}` : ''} | ${fmt(p.loadGenCpu!)} | ${fmt(p.otherLoad, 0)} |`
+    );
+  });
+
+  // Side by side: CPU per 100 viewers, RSS per viewer, delay, with Sluice ÷ peer.
+  const cpuHead = ['viewers', ...servers.map((s) => s.label), ...sluice.flatMap((a) => peers.map((b) => `${shortLabel(a)} ÷ ${shortLabel(b)}`))];
+  const cpuRows = ns.map((n) => {
+    const v = new Map(servers.map((s) => [s.id, per100(points, s.id, n)]));
+    return `| ${[n, ...servers.map((s) => fmt(v.get(s.id)!, 2)), ...sluice.flatMap((a) => peers.map((b) => ratio(v.get(a.id)!, v.get(b.id)!)))].join(' | ')} |`;
+  });
+  const rssRows = ns.map((n) => {
+    const v = new Map(servers.map((s) => [s.id, rssPerViewer(points, s.id, n)]));
+    return `| ${[n, ...servers.map((s) => fmt(v.get(s.id)!)), ...sluice.flatMap((a) => peers.map((b) => ratio(v.get(a.id)!, v.get(b.id)!)))].join(' | ')} |`;
+  });
+  // Between consecutive viewer counts (see marginalPer100).
+  const steps = ns.slice(1).map((n, i) => [ns[i]!, n] as const);
+  const marginalRows = (f: (server: string, prev: number, n: number) => number, digits: number): string[] =>
+    steps.map(([prev, n]) => {
+      const v = new Map(servers.map((s) => [s.id, f(s.id, prev, n)]));
+      return `| ${[`${prev} → ${n} (marginal)`, ...servers.map((s) => fmt(v.get(s.id)!, digits)), ...sluice.flatMap((a) => peers.map((b) => ratio(v.get(a.id)!, v.get(b.id)!)))].join(' | ')} |`;
+    });
+  cpuRows.push(...marginalRows((id, prev, n) => marginalPer100(points, id, prev, n), 2));
+  rssRows.push(...marginalRows((id, prev, n) => marginalRss(points, id, prev, n), 1));
+  const delayOf = (id: string, n: number): ViewerReport['delay'] => points.find((p) => p.server === id && p.viewers === n)?.report?.delay ?? null;
+  const delayRows = ns.map((n) => {
+    const cells = servers.map((s) => {
+      const d = delayOf(s.id, n);
+      return d ? `${fmt(d.p50)} / ${fmt(d.p99)}` : '–';
+    });
+    const ratios = sluice.flatMap((a) =>
+      peers.map((b) => {
+        const da = delayOf(a.id, n);
+        const db = delayOf(b.id, n);
+        return da && db ? ratio(da.p99, db.p99) : '–';
+      }),
+    );
+    return `| ${[n, ...cells, ...ratios].join(' | ')} |`;
+  });
+  const headRow = (cells: string[]): string[] => [`| ${cells.join(' | ')} |`, `|${cells.map(() => '---').join('|')}|`];
+
+  return [
+    PEERS_HEADING,
+    '',
+    `- Command: \`${commandLine()}\``,
+    `- Date: ${date} (\`date -u\`)`,
+    `- Node: ${process.version}; CPU: ${cpuModel()} (\`/proc/cpuinfo\` model name), ${cpus().length} cores; loopback only`,
+    `- Servers: ${[...new Set(servers.map((s) => s.version))].join('; ')}`,
+    ...sourceLines(src, points),
+    `- Other load: ${seen.length ? `other benchmark or test processes were running during the run (${seen.join(', ')})` : 'no other benchmark or test process (`pgrep -f benchmarks/rtp-ingest`, `pgrep -f vitest`) was running during any window'}` +
+      `${run.waitedForOthers > 1 ? ` (the run first waited ${fmt(run.waitedForOthers, 0)} s for them to finish)` : ''}; ` +
+      `the rest of the machine used ${fmt(Math.min(...otherLoads), 0)}–${fmt(Math.max(...otherLoads), 0)} % of a core during the windows ` +
+      '(`/proc/stat` busy time minus every process of this benchmark; column "other load").',
+    `- Whole run: ${fmt(elapsed, 0)} s; ${windowSec} s window per point after all viewers receive and ${rampSec} s of ramp.`,
+    '',
+    'Method:',
+    '',
+    '- Every server pulls the origin\'s stream once over RTMP and runs for the whole run: Sluice (the built relay, `addStreamProxy`, ' +
+      'one process per `general.mergeWriteMS`), nginx-rtmp (a second nginx, `pull rtmp://origin/live/src name=src static`, ' +
+      '`master_process off`: one process), node-media-server (its RTMP pull relay task, in its own Node process: ' +
+      '`benchmarks/lib/nms-server.ts`). The 0-viewer baseline is one window with all of them ingesting; then for each N, ' +
+      'each server in turn gets N viewers from a fresh load generator, and only that server has viewers during its window.',
+    '- Viewers (`benchmarks/lib/viewers.ts`, a separate Node process): Sluice `GET /live/bench.live.mp4` (progressive fMP4), ' +
+      'node-media-server `GET /live/src.flv` (HTTP-FLV, chunked), nginx-rtmp RTMP `play live/src`: raw `net` sockets reading into one ' +
+      'shared buffer and counting bytes. The RTMP viewers run the handshake and connect / createStream / play with ' +
+      '@sluice/rtmp-client\'s lower layers, then only count bytes (and send an Acknowledgement per 5 MB window, as nginx asks).',
+    '- CPU: utime + stime of the server process over the window (`/proc/<pid>/stat`), % of one core; ' +
+      '**CPU per 100 viewers** = (CPU_N − CPU_0) / N × 100, each server against its own baseline (its ingest).',
+    '- RSS: VmRSS at the end of the window; **RSS per viewer** = (RSS_N − RSS_0) / N: an upper bound, it includes what the first ' +
+      'viewers bring (muxers, GOP caches, heap growth).',
+    '- Delivered ÷ ingest: bytes each viewer got in the window / bytes the server read from the origin in the same window ' +
+      '(`ss -tip` bytes_received on its connection to the origin; `/proc/<pid>/io` rchar misses nginx\'s recv()): ≈ 1.0 is the whole stream (fMP4 adds ~2.5 % of framing, FLV/RTMP ~0.5 %); min over viewers (mean).',
+    '- Writes/s per viewer: TCP data segments the server sent on its viewer port (`ss -ti` data_segs_out) / N.',
+    `- Delay: ${probeCount} of the N viewers are probes (spread over the connection order, first and last included) that also parse ` +
+      'their stream (fMP4 boxes, FLV tags, RTMP chunks: `benchmarks/lib/frames.ts`); a reference reader in the same process plays the ' +
+      'origin over RTMP. A video frame is identified by a fingerprint of its first slice NAL unit (no server rewrites those), and its ' +
+      'delay is its arrival at a probe minus its arrival at the reference: the time the server adds between receiving a frame from the ' +
+      'origin and delivering it (both readers are on the origin\'s side of the same loopback, the load generator\'s clock). p50 / p99 / ' +
+      'max over all probes\' frames in the window. Resolution: one turn of the load generator\'s event loop (it serves all N viewers).',
+    '',
+    'All points, in the order measured per N (servers one after another):',
+    '',
+    '| server | viewers | CPU % | CPU % per 100 viewers | RSS | RSS per viewer (KiB) | ingest kb/s | delivered ÷ source, min | delivered ÷ ingest, min (mean) | ended early | writes/s per viewer | delay p50 / p99 / max (ms) | load generator CPU % | other load % |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...allRows,
+    '',
+    '**CPU % of one core per 100 viewers** (above each server\'s baseline; "marginal" rows: between two viewer counts, ' +
+      'which leaves out what the first viewer costs once), and Sluice ÷ peer:',
+    '',
+    ...headRow(cpuHead),
+    ...cpuRows,
+    '',
+    '**RSS per viewer (KiB)** (above the baseline; "marginal": per viewer added between two counts), and Sluice ÷ peer:',
+    '',
+    ...headRow(cpuHead),
+    ...rssRows,
+    '',
+    ...(probeCount > 0
+      ? [
+          '**Delay from the origin to the viewers, p50 / p99 (ms)**, and Sluice ÷ peer for p99:',
+          '',
+          ...headRow(cpuHead),
+          ...delayRows,
+          '',
+        ]
+      : []),
+    ...floorTable(points, floors, servers),
+    ...targets(run),
+    '',
+  ].join('\n');
+}
+
+function shortLabel(s: Server): string {
+  if (s.kind === 'sluice') return `Sluice ${s.merge}`;
+  return s.kind === 'nginx' ? 'nginx' : 'NMS';
+}
+
+/** The issue-7 targets, evaluated on this run. */
+function targets(run: PeersRun): string[] {
+  const { servers, points } = run;
+  const sluice = servers.filter((s) => s.kind === 'sluice');
+  const nginx = servers.find((s) => s.kind === 'nginx');
+  const nms = servers.find((s) => s.kind === 'nms');
+  const out: string[] = ['Issue 7 targets on this run (computed by the benchmark):', ''];
+  const cpuTarget = (peer: Server, limit: number): void => {
+    for (const s of sluice) {
+      const parts = viewerCounts.map((n) => {
+        const a = per100(points, s.id, n);
+        const b = per100(points, peer.id, n);
+        if (!(Number.isFinite(a) && Number.isFinite(b) && b > 0)) return `N=${n}: –`;
+        const r = a / b;
+        return `N=${n}: ${fmt(r, 2)}× ${r <= limit ? 'met' : `missed by ${fmt((r / limit - 1) * 100, 0)} %`}`;
+      });
+      const marginal = viewerCounts.slice(1).map((n, i) => {
+        const prev = viewerCounts[i]!;
+        const a = marginalPer100(points, s.id, prev, n);
+        const b = marginalPer100(points, peer.id, prev, n);
+        return `${prev} → ${n}: ${Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${fmt(a / b, 2)}×` : '–'}`;
+      });
+      out.push(
+        `- CPU per viewer, ${shortLabel(s)} ≤ ${fmt(limit, 1)}× ${peer.label}: ${parts.join('; ')}` +
+          `${marginal.length ? ` (marginal: ${marginal.join('; ')})` : ''}`,
+      );
+    }
+  };
+  if (nginx) cpuTarget(nginx, 1.0);
+  if (nms) cpuTarget(nms, 0.6);
+  for (const s of sluice) {
+    const parts = viewerCounts.map((n) => {
+      const v = rssPerViewer(points, s.id, n);
+      return `N=${n}: ${fmt(v)} KiB ${v < 64 ? 'met' : `missed by ${fmt(v - 64)} KiB`}`;
+    });
+    out.push(`- RSS per viewer < 64 KB, ${shortLabel(s)}: ${parts.join('; ')}`);
+  }
+  for (const s of servers) {
+    const pts = points.filter((p) => p.server === s.id && p.viewers > 0);
+    const worst = Math.min(...pts.map((p) => p.report!.min / (p.bytesInPerSec * p.report!.seconds)));
+    const ended = pts.reduce((a, p) => a + p.report!.endedEarly, 0);
+    const ok = worst >= 0.97 && ended === 0;
+    out.push(
+      `- Every viewer gets the full bitrate, ${s.label}: worst viewer ${fmt(worst, 3)} of the ingest, ${ended} ended early — ${ok ? 'met' : 'missed'}`,
+    );
+  }
+  const maxN = Math.max(...viewerCounts);
+  for (const s of sluice) {
+    const d = points.find((p) => p.server === s.id && p.viewers === maxN)?.report?.delay;
+    if (!d) continue;
+    out.push(
+      `- p99 delay < 50 ms at 1000 viewers, ${shortLabel(s)}: ${maxN === 1000 ? '' : `not measured at 1000 here; at N=${maxN} `}p99 ${fmt(d.p99)} ms` +
+        `${maxN === 1000 ? (d.p99 < 50 ? ' — met' : ' — missed') : ''}`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
+function floorTable(points: Point[], floors: FloorPoint[], servers: Server[]): string[] {
+  if (floors.length === 0) return [];
+  const idOf = (merge: number): string => servers.find((s) => s.kind === 'sluice' && s.merge === merge)!.id;
+  const rows = floors.map((f) => {
+    const relay = points.find((p) => p.server === idOf(f.merge) && p.viewers === f.viewers);
+    const base = points.find((p) => p.server === idOf(f.merge) && p.viewers === 0);
+    const r = relay ? `${fmt(relay.cpu / f.cpu, 2)}×` : '';
+    const fanoutRatio = relay && base ? `${fmt((relay.cpu - base.cpu) / f.cpu, 2)}×` : '';
+    return (
+      `| ${f.merge} | ${f.viewers} | ${fmt(f.writesPerSec)} × ${fmt((f.kbps * 125) / f.writesPerSec, 0)} B | ${fmt(f.cpu)} | ` +
+      `${relay ? fmt(relay.cpu) : ''} | ${r} | ${fanoutRatio} | ${fmt(f.report.min / (f.kbps * 125 * f.report.seconds), 3)} | ${fmt(f.otherLoad, 0)} |`
+    );
+  });
+  return [
+    'Same-run floor (measured by this benchmark right after each relay point, while that relay idles): ' +
+      '`benchmarks/lib/floor-server.ts`, a bare Node.js `net` server that writes one shared Buffer per write to every viewer, ' +
+      "at the relay's write rate (frames/s at mergeWriteMS 0, 1000 / mergeWriteMS otherwise) and with the bytes/s the relay's viewers received; " +
+      'same load generator, same window. It has no ingest: "relay ÷ floor" includes the relay\'s 0-viewer baseline (RTMP ingest and muxing), ' +
+      '"(relay − relay baseline) ÷ floor" compares the fan-out alone.',
+    '',
+    '| mergeWriteMS | viewers | floor: writes/s per viewer × bytes | floor CPU % | relay CPU % | relay ÷ floor | (relay − relay baseline) ÷ floor | floor delivered ÷ sent, min | other load % |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
+}
+
+/** The Sluice-only section (`--peers none`), as this benchmark wrote it before the peers were added. */
+function renderSluiceOnly(servers: Server[], points: Point[], floors: FloorPoint[], src: ClipBitrate, elapsed: number): string {
+  const date = execFileSync('date', ['-u'], { encoding: 'utf8' }).trim();
+  const mergeOf = new Map(servers.map((s) => [s.id, s.merge ?? 0]));
+  const rows = points.map((p) => {
+    const merge = mergeOf.get(p.server)!;
+    if (p.viewers === 0) {
+      return `| ${merge} | 0 (baseline) | ${fmt(p.cpu)} | | ${fmt(p.rssKiB / 1024)} MiB | | | | | | | ${fmt(p.otherLoad, 0)} |`;
+    }
+    const r = p.report!;
+    const expected = ((src.payloadKbps * 1000) / 8) * r.seconds;
+    return (
+      `| ${merge} | ${p.viewers} | ${fmt(p.cpu)} | ${fmt(per100(points, p.server, p.viewers), 2)} | ${fmt(p.rssKiB / 1024)} MiB | ${fmt(rssPerViewer(points, p.server, p.viewers))} | ` +
       `${fmt(r.min / expected, 3)} (mean ${fmt(r.mean / expected, 3)}) | ${fmt(r.min / (p.bytesInPerSec * r.seconds), 3)} | ${r.endedEarly} | ${fmt(p.segmentsPerSec / p.viewers)} | ${fmt(p.loadGenCpu!)} | ${fmt(p.otherLoad, 0)} |`
     );
   });
   return [
     HEADING,
     '',
-    `- Command: \`${command}\``,
+    `- Command: \`${commandLine()}\``,
     `- Date: ${date} (\`date -u\`)`,
     `- Node: ${process.version}; CPU: ${cpuModel()} (\`/proc/cpuinfo\` model name), ${cpus().length} cores; loopback only`,
-    `- Source: ${DEFAULT_CLIP.seconds} s ${DEFAULT_CLIP.size} ${DEFAULT_CLIP.fps} fps clip encoded once ` +
-      `(\`ffmpeg ${encodeArgs(DEFAULT_CLIP, 'clip.flv').filter((a) => !['-hide_banner', '-loglevel', 'error', '-y'].includes(a)).join(' ')}\`), ` +
-      `published in real time to nginx-rtmp with \`ffmpeg -re -stream_loop -1 -i clip.flv -c copy -f flv rtmp://127.0.0.1:PORT/live/src\`; ` +
-      `the relay pulls it with \`addStreamProxy\``,
-    `- Source bitrate (measured): **${fmt(src.payloadKbps, 0)} kb/s** of H.264 + AAC payload (video ${fmt(src.videoKbps, 0)}, ` +
-      `audio ${fmt(src.audioKbps, 0)}; ffprobe packet sizes over the clip), ${fmt(src.framesPerSecond)} frames/s` +
-      `; the relay read ${fmt(ingestMean, 0)} kb/s of RTMP on average over the windows ` +
-      `(${fmt(Math.min(...ingestKbps), 0)}–${fmt(Math.max(...ingestKbps), 0)}; \`/proc/<pid>/io\` rchar)`,
+    ...sourceLines(src, points),
     `- Viewers: \`GET /live/bench.live.mp4\` on raw \`net\` sockets in a separate load-generator process (benchmarks/lib/viewers.ts), ` +
       `counting bytes only; all connected and receiving, then ${rampSec} s of ramp, then a ${windowSec} s window per point. ` +
-      `A fresh relay per mergeWriteMS; points run in the order shown. Whole run: ${fmt(elapsed, 0)} s.`,
+      `One relay per mergeWriteMS, both running for the whole run; one baseline window for both, then per N one relay after the other. Whole run: ${fmt(elapsed, 0)} s.`,
     '- Columns:',
     '  - relay CPU: utime+stime of the relay process over the window (`/proc/<pid>/stat`), % of one core; ' +
       'per 100 viewers = (CPU_N − CPU_baseline) / N × 100.',
@@ -357,20 +818,20 @@ function render(points: Point[], floors: FloorPoint[], src: ClipBitrate, elapsed
     '  - delivered ÷ source: bytes each viewer received in the window / (source bitrate × window), min over viewers (mean). ' +
       'fMP4 framing (one moof + mdat per frame) adds about 3 %, so ≈ 1.03 is the whole stream; the CBR source (1 s VBV buffer) ' +
       'can put up to ±1 s of bits more or less in a window, so this moves by a few % between points.',
-    '  - delivered ÷ ingest: the same bytes / what the relay read from nginx-rtmp in the same window (`/proc/<pid>/io` rchar, ' +
+    '  - delivered ÷ ingest: the same bytes / what the relay read from nginx-rtmp in the same window (`ss -tip` bytes_received, ' +
       'RTMP framing ~0.5 %), which cancels that variation: ≈ 1.025 is the whole stream.',
     '  - writes/s per viewer: TCP data segments the relay sent on its HTTP port in the window (`ss -ti` data_segs_out) / N; ' +
-      'on loopback a write under 64 KB leaves as one segment, so this is the relay\'s write rate per viewer.',
-    '  - other load: CPU used by the rest of the machine in the window (`/proc/stat` busy time minus this benchmark\'s processes), ' +
+      "on loopback a write under 64 KB leaves as one segment, so this is the relay's write rate per viewer.",
+    "  - other load: CPU used by the rest of the machine in the window (`/proc/stat` busy time minus this benchmark's processes), " +
       '% of one core; above ~10 % the point shared the 2 cores with other work and its CPU figures are less reliable.',
     '',
     '| mergeWriteMS | viewers | relay CPU % | CPU % per 100 viewers | RSS | RSS per viewer (KB) | delivered ÷ source, min (mean) | delivered ÷ ingest, min | ended early | writes/s per viewer | load generator CPU % | other load % |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    ...floorTable(points, floors),
+    ...floorTable(points, floors, servers),
     'Reference, measured by the brief on this kind of machine (2 cores, loopback, one 2.15 Mbps source, N light readers; ' +
-      'quoted from shared/docs/performance.md, not measured by this benchmark):',
+      'quoted from shared/docs/performance.md, not measured by this benchmark; run with the default `--peers` to measure the peers):',
     '',
     '| server / output | N=50 | N=200 | N=500 | RSS per viewer |',
     '|---|---|---|---|---|',
@@ -383,41 +844,15 @@ function render(points: Point[], floors: FloorPoint[], src: ClipBitrate, elapsed
   ].join('\n');
 }
 
-function floorTable(points: Point[], floors: FloorPoint[]): string[] {
-  if (floors.length === 0) return [];
-  const rows = floors.map((f) => {
-    const relay = points.find((p) => p.merge === f.merge && p.viewers === f.viewers);
-    const base = points.find((p) => p.merge === f.merge && p.viewers === 0);
-    const ratio = relay ? `${fmt(relay.relayCpu / f.cpu, 2)}×` : '';
-    const fanoutRatio = relay && base ? `${fmt((relay.relayCpu - base.relayCpu) / f.cpu, 2)}×` : '';
-    return (
-      `| ${f.merge} | ${f.viewers} | ${fmt(f.writesPerSec)} × ${fmt((f.kbps * 125) / f.writesPerSec, 0)} B | ${fmt(f.cpu)} | ` +
-      `${relay ? fmt(relay.relayCpu) : ''} | ${ratio} | ${fanoutRatio} | ${fmt(f.report.min / ((f.kbps * 125) * f.report.seconds), 3)} | ${fmt(f.otherLoad, 0)} |`
-    );
-  });
-  return [
-    'Same-run floor (measured by this benchmark right after each relay point, while that relay idles): ' +
-      '`benchmarks/lib/floor-server.ts`, a bare Node.js `net` server that writes one shared Buffer per write to every viewer, ' +
-      'at the relay\'s write rate (frames/s at mergeWriteMS 0, 1000 / mergeWriteMS otherwise) and with the bytes/s the relay\'s viewers received; ' +
-      'same load generator, same window. It has no ingest: "relay ÷ floor" includes the relay\'s 0-viewer baseline (RTMP ingest and muxing), ' +
-      '"(relay − relay baseline) ÷ floor" compares the fan-out alone.',
-    '',
-    '| mergeWriteMS | viewers | floor: writes/s per viewer × bytes | floor CPU % | relay CPU % | relay ÷ floor | (relay − relay baseline) ÷ floor | floor delivered ÷ sent, min | other load % |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows,
-    '',
-  ];
-}
-
-/** Replaces this benchmark's section of RESULTS.md (from its heading to the next `## `), or appends it. */
-function writeSection(md: string): void {
+/** Replaces `heading`'s section of RESULTS.md (from the heading to the next `## `), or appends it. */
+function writeSection(heading: string, md: string): void {
   const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf(`${HEADING}\n`);
+  const start = text.indexOf(`${heading}\n`);
   let out: string;
   if (start < 0) {
     out = `${text.replace(/\n*$/, '\n\n')}${md}`;
   } else {
-    const next = text.indexOf('\n## ', start + HEADING.length);
+    const next = text.indexOf('\n## ', start + heading.length);
     const rest = next < 0 ? '' : text.slice(next + 1);
     out = `${text.slice(0, start)}${md}${rest ? `\n${rest}` : ''}`;
   }

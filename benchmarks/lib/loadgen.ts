@@ -11,6 +11,8 @@ const TSX = import.meta.resolve('tsx');
 
 export interface ViewerStatus {
   count: number;
+  /** 1 once the reference reader (--ref) receives, 0 before, -1 without one. */
+  refReceiving: number;
   connected: number;
   receiving: number;
   ended: number;
@@ -26,6 +28,37 @@ export interface ViewerReport extends ViewerStatus {
   mean: number;
   endedEarly: number;
   endedInWindow: number;
+  /** Frame delays at the probes relative to the reference reader, in ms (see viewers.ts); null without probes. */
+  delay: DelayReport | null;
+}
+
+export interface DelayReport {
+  probes: number;
+  /** Probe frame arrivals matched to the reference. */
+  frames: number;
+  unmatched: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** Range of the probes' own medians (does one end of the fan-out loop wait longer?). */
+  probeP50Min: number;
+  probeP50Max: number;
+}
+
+export interface ViewerOptions {
+  /** HTTP viewers: GET `path` on 127.0.0.1:`port`. */
+  port?: number;
+  path?: string;
+  /** RTMP viewers: play this rtmp:// URL. */
+  rtmp?: string;
+  count: number;
+  maxSeconds: number;
+  /** Delay probes among the viewers (0 = none). */
+  probes?: number;
+  /** The reference reader's rtmp:// URL (the origin). */
+  ref?: string;
 }
 
 export interface LoadGenerator {
@@ -36,10 +69,16 @@ export interface LoadGenerator {
   stop(): Promise<void>;
 }
 
-export async function startViewers(opts: { port: number; path: string; count: number; maxSeconds: number }): Promise<LoadGenerator> {
+export async function startViewers(opts: ViewerOptions): Promise<LoadGenerator> {
+  const target =
+    opts.rtmp !== undefined ? ['--rtmp', opts.rtmp] : ['--port', String(opts.port), '--path', String(opts.path)];
+  const extra = [
+    ...(opts.probes ? ['--probes', String(opts.probes)] : []),
+    ...(opts.ref !== undefined ? ['--ref', opts.ref] : []),
+  ];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', TSX, SCRIPT, '--port', String(opts.port), '--path', opts.path, '--count', String(opts.count), '--max-seconds', String(opts.maxSeconds)],
+    ['--import', TSX, SCRIPT, ...target, '--count', String(opts.count), '--max-seconds', String(opts.maxSeconds), ...extra],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const exited = once(child, 'exit');

@@ -159,3 +159,25 @@ export class OtherLoadWindow {
     return Math.max(0, (other / CLK_TCK / sec) * 100);
   }
 }
+
+/**
+ * Bytes received so far by process `pid` on its established TCP connections to port
+ * `remotePort` (summed `bytes_received` from `ss -tinp`). Counts what a server pulled from an
+ * origin whatever system call it reads with (`/proc/<pid>/io` rchar misses recv(), which nginx uses).
+ */
+export function tcpBytesReceivedFrom(pid: number, remotePort: number): number {
+  const text = execFileSync('ss', ['-tinpH', 'state', 'established', `( dport = :${remotePort} )`], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  let total = 0;
+  let mine = false;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (!/^\s/.test(line)) mine = line.includes(`pid=${pid},`);
+    if (!mine) continue;
+    const m = /\bbytes_received:(\d+)/.exec(line);
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}

@@ -1,107 +1,346 @@
 /**
- * Load generator: N light HTTP viewers of one progressive stream, in a process of
- * their own so that their CPU is not the relay's.
+ * Load generator: N light viewers of one live stream, in a process of their own so
+ * that their CPU is not the server's.
  *
  *   node --import tsx benchmarks/lib/viewers.ts --port P --path /live/bench.live.mp4 --count N
+ *   node --import tsx benchmarks/lib/viewers.ts --rtmp rtmp://127.0.0.1:P/live/src --count N
+ *     [--probes K] [--ref rtmp://127.0.0.1:O/live/src]
  *
- * Each viewer is a raw `net` socket that sends one GET and counts the bytes it
- * reads. Reads land in one shared buffer (`onread`), so a viewer allocates nothing
- * per read and the data is dropped at once. No HTTP client runs per byte: only
- * the first read is looked at, for the status line and the end of the headers.
+ * HTTP viewers (progressive fMP4, HTTP-FLV): a raw `net` socket that sends one GET and
+ * counts the bytes it reads. RTMP viewers (`--rtmp URL`): a raw `net` socket that runs the
+ * RTMP handshake and connect / createStream / play with @sluice/rtmp-client's lower layers
+ * (ClientHandshake, ChunkReader, ChunkWriter, the command encoders), then only counts
+ * bytes, sending an Acknowledgement per window the server announced (which also keeps
+ * nginx-rtmp's ping check satisfied). Reads land in one shared buffer (`onread`), so a
+ * counting viewer allocates nothing per read.
+ *
+ * Delay probes (`--probes K`): K of the N viewers, spread evenly over the connection order
+ * (first and last included), also parse their stream (fMP4 boxes, FLV tags, RTMP chunks;
+ * lib/frames.ts) and note the arrival time of every video frame. A reference reader
+ * (`--ref URL`, an RTMP player of the origin, parsing) notes when each frame left the
+ * origin. A frame's delay at a probe is its arrival there minus its arrival at the
+ * reference, frames matched by fingerprint (lib/frames.ts), both clocks this process's
+ * performance.now(). The reference is not counted as a viewer.
  *
  * Commands on stdin, one per line; each answer is one JSON line on stdout:
  *   status  → { type: 'status', count, connected, receiving, ended, failed, badStatus }
  *   mark    → starts a measuring window (per-viewer byte counts are remembered)
- *   report  → { type: 'report', seconds, total, min, max, mean, endedEarly, endedInWindow, ... } since mark
+ *   report  → { type: 'report', seconds, total, min, max, mean, endedEarly, endedInWindow, delay?, ... } since mark
  *   quit    → closes every socket and exits
  * It also exits when stdin closes (the parent went away) or after --max-seconds.
  */
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import {
+  ChunkReader,
+  ChunkWriter,
+  ClientHandshake,
+  MessageType,
+  connectCommand,
+  createStreamCommand,
+  encodeAcknowledgement,
+  encodeSetBufferLength,
+  parseCommand,
+  parseRtmpUrl,
+  parseWindowAckSize,
+  playCommand,
+  statusInfo,
+  type RtmpMessage,
+  type RtmpUrl,
+} from '../../packages/rtmp-client/dist/index.js';
+import { Dechunker, FlvParser, Fmp4Parser, avccFingerprint, flvVideoFrame, type BodyParser, type FrameSink } from './frames.js';
 
 const { values } = parseArgs({
   options: {
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string' },
     path: { type: 'string' },
+    rtmp: { type: 'string' },
     count: { type: 'string' },
     batch: { type: 'string', default: '50' },
+    probes: { type: 'string', default: '0' },
+    ref: { type: 'string' },
     'max-seconds': { type: 'string', default: '600' },
   },
 });
-if (!values.port || !values.path || !values.count) {
-  process.stderr.write('usage: viewers.ts --port P --path /app/stream.live.mp4 --count N [--host H] [--batch B] [--max-seconds S]\n');
+if (!values.count || !(values.rtmp || (values.port && values.path))) {
+  process.stderr.write(
+    'usage: viewers.ts (--port P --path /app/stream.live.mp4 | --rtmp rtmp://h:p/app/stream) --count N [--probes K] [--ref rtmp://…] [--host H] [--batch B] [--max-seconds S]\n',
+  );
   process.exit(2);
 }
 const host = values.host!;
-const port = Number(values.port);
-const path = values.path;
 const count = Number(values.count);
 const batch = Math.max(1, Number(values.batch));
+const probeCount = Math.min(count, Math.max(0, Number(values.probes)));
+const rtmpUrl: RtmpUrl | undefined = values.rtmp ? parseRtmpUrl(values.rtmp) : undefined;
+const httpPath = values.path;
+const httpPort = Number(values.port);
 
-class Viewer {
+/** Frame arrivals noted by a probe during the window. */
+class Arrivals {
+  fps: number[] = [];
+  times: number[] = [];
+  clear(): void {
+    this.fps = [];
+    this.times = [];
+  }
+}
+
+let measuring = false;
+
+abstract class Viewer {
   socket: Socket | undefined;
   connected = false;
-  /** Bytes after the response headers. */
+  /** Bytes of media (after the HTTP response headers, or after play started). */
   body = 0;
-  headerDone = false;
   statusOk: boolean | undefined;
   ended = false;
   failed = false;
   markBody = 0;
   endedAt = 0;
+  /** Set on probes: frames seen during the window. */
+  arrivals: Arrivals | undefined;
+  /** Set on probes and the reference: called per video frame. */
+  onFrame: FrameSink | undefined;
+
+  constructor(readonly counted: boolean) {}
+
+  protected abstract opened(socket: Socket): void;
+  protected abstract read(buf: Buffer, nread: number): void;
+
+  open(port: number): Promise<void> {
+    return new Promise((resolve) => {
+      const socket = connect({
+        host,
+        port,
+        onread: {
+          buffer: shared,
+          callback: (nread: number, buf: Uint8Array): boolean => {
+            this.read(buf as Buffer, nread);
+            return true;
+          },
+        },
+      });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      socket.once('connect', () => {
+        this.connected = true;
+        this.opened(socket);
+        resolve();
+      });
+      const done = (): void => {
+        if (!this.connected) this.failed = true;
+        if (!this.ended) {
+          this.ended = true;
+          this.endedAt = Date.now();
+        }
+        resolve();
+      };
+      socket.on('error', done);
+      socket.on('close', done);
+    });
+  }
+
+  protected fail(why: string): void {
+    if (this.statusOk === undefined) this.statusOk = false;
+    process.stderr.write(`viewers: ${why}\n`);
+    this.socket?.destroy();
+  }
 }
 
-const viewers: Viewer[] = Array.from({ length: count }, () => new Viewer());
-const shared = Buffer.allocUnsafe(256 * 1024);
-const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUser-Agent: sluice-bench\r\nAccept: */*\r\n\r\n`, 'latin1');
 const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
+
+class HttpViewer extends Viewer {
+  private headerDone = false;
+  private head = '';
+  private parser: BodyParser | undefined;
+
+  private static readonly request = Buffer.from(
+    `GET ${httpPath} HTTP/1.1\r\nHost: ${host}:${httpPort}\r\nUser-Agent: sluice-bench\r\nAccept: */*\r\n\r\n`,
+    'latin1',
+  );
+
+  protected opened(socket: Socket): void {
+    socket.write(HttpViewer.request);
+  }
+
+  protected read(b: Buffer, nread: number): void {
+    if (this.headerDone) {
+      this.body += nread;
+      if (this.parser) this.parse(b.subarray(0, nread));
+      return;
+    }
+    if (this.statusOk === undefined) this.statusOk = b.toString('latin1', 0, Math.min(nread, 12)) === 'HTTP/1.1 200';
+    const at = b.subarray(0, nread).indexOf(HEADER_END);
+    if (this.onFrame) this.head += b.toString('latin1', 0, at >= 0 ? at : nread);
+    if (at < 0) return;
+    this.headerDone = true;
+    this.body += nread - (at + 4);
+    if (this.onFrame) {
+      const sink = this.onFrame;
+      const inner: BodyParser = /\.flv(\?|$)/.test(httpPath!) ? new FlvParser(sink) : new Fmp4Parser(sink);
+      this.parser = /^transfer-encoding:\s*chunked/im.test(this.head) ? new Dechunker(inner) : inner;
+      this.parse(b.subarray(at + 4, nread));
+    }
+  }
+
+  private parse(data: Uint8Array): void {
+    try {
+      this.parser!.push(data);
+    } catch (err) {
+      this.parser = undefined;
+      this.fail(`probe could not parse its stream: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Chunk stream ids for what we send, as FFmpeg and @sluice/rtmp-client use them. */
+const CSID_CONTROL = 2;
+const CSID_COMMAND = 3;
+const CSID_STREAM = 8;
+
+class RtmpViewer extends Viewer {
+  private readonly handshake = new ClientHandshake();
+  private handshaking = true;
+  private reader: ChunkReader | undefined = new ChunkReader();
+  private readonly writer = new ChunkWriter();
+  private playing = false;
+  private window = 0;
+  private received = 0;
+  private lastAck = 0;
+
+  /**
+   * @param quickAck send an Acknowledgement after every read once playing (the reference reader):
+   *   the ACK of the data rides on it at once. nginx-rtmp does not set TCP_NODELAY, so without
+   *   this Nagle's algorithm on the origin can hold a frame until the reader's delayed ACK (40 ms).
+   */
+  constructor(
+    counted: boolean,
+    private readonly url: RtmpUrl,
+    private readonly quickAck = false,
+  ) {
+    super(counted);
+  }
+
+  protected opened(socket: Socket): void {
+    socket.write(this.handshake.start());
+  }
+
+  private send(csid: number, type: number, streamId: number, payload: Uint8Array): void {
+    this.socket!.write(this.writer.encode({ csid, type, streamId, timestamp: 0, payload }));
+  }
+
+  protected read(b: Buffer, nread: number): void {
+    this.received += nread;
+    if (this.playing) {
+      this.body += nread;
+      if (this.quickAck || (this.window > 0 && this.received - this.lastAck >= this.window)) {
+        this.lastAck = this.received;
+        this.send(CSID_CONTROL, MessageType.Acknowledgement, 0, encodeAcknowledgement(this.received));
+      }
+      if (this.reader === undefined) return;
+    }
+    try {
+      let data: Uint8Array = b.subarray(0, nread);
+      if (this.handshaking) {
+        const step = this.handshake.push(data);
+        if (step.send !== null) this.socket!.write(step.send);
+        if (!step.done) return;
+        this.handshaking = false;
+        this.send(CSID_COMMAND, MessageType.CommandAmf0, 0, connectCommand(this.url, 1));
+        data = step.rest;
+      }
+      for (const msg of this.reader!.push(data)) this.message(msg);
+    } catch (err) {
+      this.reader = undefined;
+      this.fail(`RTMP viewer: ${(err as Error).message}`);
+    }
+  }
+
+  private message(msg: RtmpMessage): void {
+    if (msg.type === MessageType.Video) {
+      if (!this.playing) this.startPlaying();
+      if (this.onFrame) {
+        const frame = flvVideoFrame(msg.payload);
+        if (frame !== null) {
+          const fp = avccFingerprint(frame);
+          if (fp >= 0) this.onFrame(fp);
+        }
+      }
+      return;
+    }
+    if (this.playing) return;
+    if (msg.type === MessageType.Audio) {
+      this.startPlaying();
+    } else if (msg.type === MessageType.WindowAckSize) {
+      this.window = parseWindowAckSize(msg.payload);
+    } else if (msg.type === MessageType.CommandAmf0) {
+      const cmd = parseCommand(msg.payload);
+      if (cmd.name === '_result' && cmd.transactionId === 1) {
+        this.send(CSID_COMMAND, MessageType.CommandAmf0, 0, createStreamCommand(2));
+      } else if (cmd.name === '_result' && cmd.transactionId === 2) {
+        const id = typeof cmd.args[0] === 'number' ? cmd.args[0] : 1;
+        this.send(CSID_STREAM, MessageType.CommandAmf0, id, playCommand(this.url.streamName));
+        this.send(CSID_CONTROL, MessageType.UserControl, 0, encodeSetBufferLength(id, 3000));
+      } else if (cmd.name === '_error') {
+        this.fail(`RTMP ${JSON.stringify(statusInfo(cmd.args[0] ?? null))}`);
+      } else if (cmd.name === 'onStatus') {
+        const info = statusInfo(cmd.args[0] ?? null);
+        if (info?.level === 'error') this.fail(`RTMP play failed: ${info.code}`);
+        else if (info?.code === 'NetStream.Play.Start') this.startPlaying();
+      }
+    }
+  }
+
+  /** From here on only bytes are counted (and, on probes and the reference, frames parsed). */
+  private startPlaying(): void {
+    this.playing = true;
+    this.statusOk = true;
+    if (this.onFrame === undefined) this.reader = undefined;
+  }
+}
+
+const shared = Buffer.allocUnsafe(256 * 1024);
+const makeViewer = (): Viewer => (rtmpUrl ? new RtmpViewer(true, rtmpUrl) : new HttpViewer(true));
+const viewers: Viewer[] = Array.from({ length: count }, makeViewer);
+const port = rtmpUrl ? rtmpUrl.port : httpPort;
+
+// Probes: evenly over the connection order, first and last included.
+const probes: Viewer[] = [];
+for (let i = 0; i < probeCount; i++) {
+  const v = viewers[probeCount === 1 ? 0 : Math.round((i * (count - 1)) / (probeCount - 1))]!;
+  if (v.arrivals) continue;
+  const arrivals = new Arrivals();
+  v.arrivals = arrivals;
+  v.onFrame = (fp) => {
+    if (!measuring) return;
+    arrivals.fps.push(fp);
+    arrivals.times.push(performance.now());
+  };
+  probes.push(v);
+}
+
+/** Reference arrival times per fingerprint (a fingerprint recurs once per loop of the clip). */
+const refTimes = new Map<number, number[]>();
+let reference: Viewer | undefined;
+if (values.ref) {
+  const refUrl = parseRtmpUrl(values.ref);
+  reference = new RtmpViewer(false, refUrl, true);
+  reference.onFrame = (fp) => {
+    const now = performance.now();
+    const list = refTimes.get(fp);
+    if (list === undefined) refTimes.set(fp, [now]);
+    else {
+      list.push(now);
+      if (list.length > 8) list.shift();
+    }
+  };
+}
+
 let markAt = 0n;
 let markTime = 0;
-
-function open(v: Viewer): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = connect({
-      host,
-      port,
-      onread: {
-        buffer: shared,
-        callback(nread: number, buf: Uint8Array): boolean {
-          if (v.headerDone) {
-            v.body += nread;
-            return true;
-          }
-          const b = buf as Buffer;
-          if (v.statusOk === undefined) v.statusOk = b.toString('latin1', 0, Math.min(nread, 12)) === 'HTTP/1.1 200';
-          const at = b.subarray(0, nread).indexOf(HEADER_END);
-          if (at >= 0) {
-            v.headerDone = true;
-            v.body += nread - (at + 4);
-          }
-          return true;
-        },
-      },
-    });
-    v.socket = socket;
-    socket.setNoDelay(true);
-    socket.once('connect', () => {
-      v.connected = true;
-      socket.write(request);
-      resolve();
-    });
-    const done = (): void => {
-      if (!v.connected) v.failed = true;
-      if (!v.ended) {
-        v.ended = true;
-        v.endedAt = Date.now();
-      }
-      resolve();
-    };
-    socket.on('error', done);
-    socket.on('close', done);
-  });
-}
 
 function summary(): Record<string, number> {
   let connected = 0;
@@ -116,10 +355,50 @@ function summary(): Record<string, number> {
     if (v.failed) failed++;
     if (v.statusOk === false) badStatus++;
   }
-  return { count, connected, receiving, ended, failed, badStatus };
+  return { count, connected, receiving, ended, failed, badStatus, refReceiving: reference ? (reference.body > 0 ? 1 : 0) : -1 };
 }
 
-function report(): Record<string, number> {
+const quantile = (sorted: number[], q: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
+/** Frame delays at the probes since mark, in ms (null without probes and reference). */
+function delays(): Record<string, number> | null {
+  if (probes.length === 0 || reference === undefined) return null;
+  const all: number[] = [];
+  const perProbeP50: number[] = [];
+  let unmatched = 0;
+  for (const p of probes) {
+    const a = p.arrivals!;
+    const mine: number[] = [];
+    for (let i = 0; i < a.fps.length; i++) {
+      const t = a.times[i]!;
+      let best = Infinity;
+      for (const r of refTimes.get(a.fps[i]!) ?? []) if (Math.abs(t - r) < Math.abs(best)) best = t - r;
+      // The clip repeats every 30 s: anything not within 5 s is a different loop, or no match.
+      if (Math.abs(best) < 5000) mine.push(best);
+      else unmatched++;
+    }
+    mine.sort((x, y) => x - y);
+    if (mine.length) perProbeP50.push(quantile(mine, 0.5));
+    all.push(...mine);
+  }
+  all.sort((x, y) => x - y);
+  perProbeP50.sort((x, y) => x - y);
+  return {
+    probes: probes.length,
+    frames: all.length,
+    unmatched,
+    min: all.length ? all[0]! : NaN,
+    p50: quantile(all, 0.5),
+    p90: quantile(all, 0.9),
+    p99: quantile(all, 0.99),
+    max: all.length ? all[all.length - 1]! : NaN,
+    probeP50Min: perProbeP50.length ? perProbeP50[0]! : NaN,
+    probeP50Max: perProbeP50.length ? perProbeP50[perProbeP50.length - 1]! : NaN,
+  };
+}
+
+function report(): Record<string, unknown> {
   const seconds = Number(process.hrtime.bigint() - markAt) / 1e9;
   let total = 0;
   let min = Infinity;
@@ -142,6 +421,7 @@ function report(): Record<string, number> {
     mean: viewers.length ? total / viewers.length : 0,
     endedEarly: s.ended!,
     endedInWindow,
+    delay: delays(),
   };
 }
 
@@ -151,6 +431,7 @@ function send(obj: Record<string, unknown>): void {
 
 function quit(code: number): never {
   for (const v of viewers) v.socket?.destroy();
+  reference?.socket?.destroy();
   process.exit(code);
 }
 
@@ -160,6 +441,8 @@ lines.on('line', (line) => {
   if (cmd === 'status') send({ type: 'status', ...summary() });
   else if (cmd === 'mark') {
     for (const v of viewers) v.markBody = v.body;
+    for (const p of probes) p.arrivals!.clear();
+    measuring = true;
     markAt = process.hrtime.bigint();
     markTime = Date.now();
     send({ type: 'marked' });
@@ -172,9 +455,11 @@ setTimeout(() => {
   quit(3);
 }, Number(values['max-seconds']) * 1000).unref();
 
-// Open the connections a batch at a time so the relay's accept backlog never overflows.
+// The reference first, so that it is receiving before any viewer is.
+if (reference) await reference.open(parseRtmpUrl(values.ref!).port);
+// Open the connections a batch at a time so the server's accept backlog never overflows.
 for (let i = 0; i < count; i += batch) {
-  await Promise.all(viewers.slice(i, i + batch).map(open));
+  await Promise.all(viewers.slice(i, i + batch).map((v) => v.open(port)));
 }
 send({ type: 'opened', ...summary() });
 // Keep the process alive while sockets exist (stdin keeps it alive too).
