@@ -15,6 +15,7 @@ import {
 export class AudioTrackBuilder {
   private current: AudioTrack | undefined;
   private configKey = '';
+  private lastAsc: Uint8Array | undefined;
   /** Bad ADTS, and frames that could not be used. */
   dropped = 0;
 
@@ -70,6 +71,12 @@ export class AudioTrackBuilder {
   /** A raw AAC access unit whose AudioSpecificConfig came out of band (SDP); `ts` is in the track's timescale. */
   pushAac(asc: Uint8Array, data: Uint8Array, ts: number): { frames: MediaFrame[]; trackChanged: boolean } {
     let trackChanged = false;
+    // The SDP config is the same object for every frame of a session: compare by identity first,
+    // so the per-frame path does not build a hex key for every access unit.
+    if (asc === this.lastAsc && this.current) {
+      return { frames: [{ trackId: this.trackId, kind: 'audio', dts: ts, pts: ts, keyframe: true, data }], trackChanged };
+    }
+    this.lastAsc = asc;
     const key = `asc/${Buffer.from(asc).toString('hex')}`;
     if (key !== this.configKey) {
       try {
