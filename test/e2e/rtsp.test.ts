@@ -109,8 +109,9 @@ describe('RTSP pull', () => {
       url: server.url('/h264-video', { user: 'admin', password: 'nope' }),
       force: 1, // keep the proxy after the failed first attempt, to look at it
     });
-    expect(add.code).toBe(-1);
-    expect(add.msg).toMatch(/401|Unauthorized/i);
+    const context = `server:\n${server.log()}\nrelay:\n${relay.logs.slice(-30).join('\n')}`;
+    expect(add.code, context).toBe(-1);
+    expect(add.msg, context).toMatch(/401|Unauthorized/i);
     const info = (await relay.api('getProxyInfo', { key: '__defaultVhost__/auth/wrong' })).data;
     expect(info.state).toBe('failed');
     expect(info.lastError).toMatch(/401|Unauthorized/i);

@@ -128,6 +128,14 @@ describe('stream proxy lifecycle', () => {
     expect(proxy.consecutiveFailures).toBe(attempts);
   });
 
+  it('waitForOutcome reports an attempt that already failed before the wait began', async () => {
+    const { manager } = setup();
+    const { proxy } = await manager.add(spec({ retryCount: 0 }));
+    await waitForState(manager, 'failed');
+    // No state event will come again: the answer must come from the state itself, at once.
+    expect(await proxy.waitForOutcome(60_000)).toEqual({ ok: false, error: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
   it('a connect that never completes times out and retries', async () => {
     const { upstream, manager } = setup();
     upstream.fallback = 'hang';

@@ -196,6 +196,11 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
   /** Resolves with the outcome of the current attempt: 'playing', or the error that ended it. */
   waitForOutcome(timeoutMs: number): Promise<{ ok: true } | { ok: false; error: string }> {
     if (this.state === 'playing') return Promise.resolve({ ok: true });
+    // The attempt may already have ended while the caller awaited something else
+    // (persisting the proxy): its state says so, no event will come again.
+    if (this.state === 'retrying' || this.state === 'failed' || this.state === 'stopped') {
+      return Promise.resolve({ ok: false, error: this.lastError ?? this.state });
+    }
     return new Promise((resolve) => {
       const done = (result: { ok: true } | { ok: false; error: string }): void => {
         clearTimeout(timer);
