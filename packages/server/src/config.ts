@@ -29,8 +29,10 @@ export const CONFIG_SCHEMA = {
     zlm: true,
   },
   'general.mergeWriteMS': {
-    default: 0,
-    doc: 'Coalesce each viewer\'s writes over this many ms (0 = write every frame at once, lowest delay).',
+    // 20 ms (two or three frames per write) halves the fan-out's CPU against per-frame writes and
+    // keeps the added delay inside 50 ms at 1000 viewers: benchmarks/RESULTS.md, "Fan-out against peers".
+    default: 20,
+    doc: 'Coalesce each viewer\'s writes over this many ms (0 = write every frame at once, lowest delay; a keyframe always starts a new batch).',
     zlm: true,
   },
   'http.port': { default: 8080, doc: 'HTTP port for the API and the HTTP/WebSocket outputs.', zlm: true },
