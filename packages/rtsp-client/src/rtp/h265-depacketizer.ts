@@ -1,15 +1,6 @@
 import { ByteReader, H265NalType } from '@sluice/codec';
-import {
-  AccessUnitAssembler,
-  badPacket,
-  isPacketError,
-  MAX_ACCESS_UNIT_SIZE,
-  concatBytes,
-  newCounters,
-  type Depacketizer,
-  type RtpPayloadPacket,
-  type VideoAccessUnit,
-} from './depacketizer.js';
+import { badPacket } from './depacketizer.js';
+import { NalDepacketizer } from './nal-depacketizer.js';
 
 // Specification: RFC 7798, section 4.4 (payload structures): single NAL unit
 // packets, aggregation packets (AP, type 48) and fragmentation units (FU, type 49).
@@ -42,61 +33,23 @@ export interface H265DepacketizerOptions {
  * RTP payloads (RFC 7798) → H.265 access units. PACI packets (type 50) are
  * counted as bad: no camera sends them.
  */
-export class H265Depacketizer implements Depacketizer<VideoAccessUnit> {
-  readonly counters = newCounters();
-  private readonly assembler = new AccessUnitAssembler(this.counters);
+export class H265Depacketizer extends NalDepacketizer {
   private readonly donl: boolean;
-  private fragments: Uint8Array[] | null = null;
-  private fragmentSize = 0;
 
   constructor(options: H265DepacketizerOptions = {}) {
+    super();
     this.donl = options.donl ?? false;
   }
 
-  push(packet: RtpPayloadPacket): VideoAccessUnit[] {
-    this.counters.packets++;
-    const out: VideoAccessUnit[] = [];
-    if (this.assembler.begin(packet, out)) this.dropFragment();
-    try {
-      this.readPayload(packet.payload);
-    } catch (err) {
-      if (!isPacketError(err)) throw err;
-      this.counters.badPackets++;
-      this.dropFragment();
-      this.assembler.markBroken();
-    }
-    if (packet.marker && this.fragments !== null) {
-      this.dropFragment();
-      this.assembler.markBroken();
-    }
-    this.assembler.end(packet, out);
-    return out;
-  }
-
-  get bufferedBytes(): number {
-    return this.assembler.bytes + this.fragmentSize;
-  }
-
-  flush(): VideoAccessUnit[] {
-    const out: VideoAccessUnit[] = [];
-    if (this.fragments !== null) {
-      this.dropFragment();
-      this.assembler.markBroken();
-    }
-    this.assembler.finish(out);
-    return out;
-  }
-
-  private readPayload(payload: Uint8Array): void {
+  protected readPayload(payload: Uint8Array): void {
     const r = new ByteReader(payload);
     const h0 = r.u8();
     const h1 = r.u8();
     if ((h0 & 0x80) !== 0) throw badPacket('forbidden_zero_bit set');
     const type = (h0 >> 1) & 0x3f;
     if (type < H265NalType.AP) {
-      this.interruptFragment();
       if (!this.donl) {
-        this.assembler.add(payload);
+        this.addNal(payload);
         return;
       }
       r.skip(2); // DONL
@@ -104,7 +57,7 @@ export class H265Depacketizer implements Depacketizer<VideoAccessUnit> {
       nal[0] = h0;
       nal[1] = h1;
       nal.set(r.rest(), 2);
-      this.assembler.add(nal);
+      this.addNal(nal);
     } else if (type === H265NalType.AP) {
       this.interruptFragment();
       const nalus: Uint8Array[] = [];
@@ -116,7 +69,7 @@ export class H265Depacketizer implements Depacketizer<VideoAccessUnit> {
         if (size < 2) throw badPacket('AP NAL unit shorter than its header');
         nalus.push(r.bytesView(size, 'AP NAL unit'));
       }
-      for (const nal of nalus) this.assembler.add(nal);
+      for (const nal of nalus) this.addNal(nal);
     } else if (type === H265NalType.FU) {
       this.readFu(r, h0, h1);
     } else {
@@ -130,42 +83,12 @@ export class H265Depacketizer implements Depacketizer<VideoAccessUnit> {
     const end = (fuHeader & 0x40) !== 0;
     const fuType = fuHeader & 0x3f;
     if (start && end) throw badPacket('FU with both S and E set'); // 4.4.3: not allowed
-    if (start) {
-      if (this.donl) r.skip(2);
-      this.interruptFragment();
-      // The NAL unit header: F and LayerId/TID from the payload header, Type from FuType.
-      const header = Uint8Array.of((h0 & 0x81) | (fuType << 1), h1);
-      this.fragments = [header, r.rest()];
-      this.fragmentSize = 2 + this.fragments[1]!.byteLength;
+    if (!start) {
+      this.continueFragment(r.rest(), end);
       return;
     }
-    const fragment = r.rest();
-    if (this.fragments === null) {
-      this.assembler.markBroken();
-      return;
-    }
-    this.fragments.push(fragment);
-    this.fragmentSize += fragment.byteLength;
-    if (this.assembler.bytes + this.fragmentSize > MAX_ACCESS_UNIT_SIZE) {
-      this.dropFragment();
-      this.assembler.markBroken();
-      return;
-    }
-    if (end) {
-      const nal = concatBytes(this.fragments, this.fragmentSize);
-      this.dropFragment();
-      this.assembler.add(nal);
-    }
-  }
-
-  private interruptFragment(): void {
-    if (this.fragments === null) return;
-    this.dropFragment();
-    this.assembler.markBroken();
-  }
-
-  private dropFragment(): void {
-    this.fragments = null;
-    this.fragmentSize = 0;
+    if (this.donl) r.skip(2);
+    // The NAL unit header: F and LayerId/TID from the payload header, Type from FuType.
+    this.startFragment(Uint8Array.of((h0 & 0x81) | (fuType << 1), h1), r.rest());
   }
 }
