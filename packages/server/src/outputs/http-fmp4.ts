@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MediaSource } from '@sluice/core';
 import type { Fmp4Streams } from './fmp4-stream.js';
+import { Fmp4ViewerAttachment } from './fmp4-viewer.js';
 import { SocketViewer } from './socket-viewer.js';
 import { outputStats } from './output-stats.js';
 
@@ -31,19 +32,10 @@ export function serveHttpFmp4(
   const socket = res.socket!;
   socket.setNoDelay(true);
   const viewer = new SocketViewer(socket, outputStats(source));
-  const handle = source.addViewer({ protocol: 'http-fmp4', remoteAddress: socket.remoteAddress });
-  const subscription = streams.for(source).subscribe(viewer);
-  let ended = false;
   const end = (): void => {
-    if (ended) return;
-    ended = true;
-    subscription.release();
-    handle.release();
-    source.off('close', onSourceClose);
-    if (!socket.destroyed) res.end();
+    if (attachment.detach() && !socket.destroyed) res.end();
   };
-  const onSourceClose = (): void => end();
-  source.on('close', onSourceClose);
+  const attachment = new Fmp4ViewerAttachment(source, streams, viewer, { protocol: 'http-fmp4', remoteAddress: socket.remoteAddress }, end);
   socket.on('close', end);
   socket.on('error', end);
 }

@@ -33,12 +33,11 @@ import {
   DEFAULT_VHOST,
   validateStreamKeyPart,
   type FanoutSubscriber,
-  type FanoutSubscription,
   type MediaSource,
-  type ViewerHandle,
 } from '@sluice/core';
 import type { Logger } from '../log.js';
 import type { Fmp4Batch, Fmp4Streams } from './fmp4-stream.js';
+import { Fmp4ViewerAttachment } from './fmp4-viewer.js';
 import { outputStats, type OutputStats } from './output-stats.js';
 
 export interface WebTransportOutputOptions {
@@ -193,12 +192,9 @@ class WebTransportViewer implements FanoutSubscriber<Fmp4Batch> {
 /** One viewer's session, from the handshake to its close. */
 class LiveSession {
   private readonly abort = new AbortController();
-  private source: MediaSource | undefined;
-  private handle: ViewerHandle | undefined;
-  private subscription: FanoutSubscription | undefined;
+  private attachment: Fmp4ViewerAttachment | undefined;
   private writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   private ended = false;
-  private readonly onSourceClose = (): void => this.end(WebTransportCloseCode.streamEnded, 'stream ended', true);
 
   constructor(
     private readonly session: WebTransportSession,
@@ -229,17 +225,21 @@ class LiveSession {
     if (this.ended) return;
     // Checked after the last wait: from here on the source's 'close' event ends the session.
     if (source.closed) return this.end(WebTransportCloseCode.streamEnded, 'stream ended', false);
-    this.source = source;
     const writer = send.getWriter();
     this.writer = writer;
-    this.handle = source.addViewer({ protocol: 'webtransport-fmp4', remoteAddress: peerHost(this.session) });
-    source.on('close', this.onSourceClose);
     const viewer = new WebTransportViewer(writer, outputStats(source), (error) => {
       this.log.debug('webtransport viewer write failed', { error: error instanceof Error ? error.message : String(error) });
       this.end(WebTransportCloseCode.viewerFailed, 'write failed', false);
     });
-    // Replays the cached group from its keyframe before returning, then live fragments.
-    this.subscription = this.deps.fmp4.for(source).subscribe(viewer);
+    this.attachment = new Fmp4ViewerAttachment(
+      source,
+      this.deps.fmp4,
+      viewer,
+      { protocol: 'webtransport-fmp4', remoteAddress: peerHost(this.session) },
+      () => this.end(WebTransportCloseCode.streamEnded, 'stream ended', true),
+    );
+    // A write that failed during the replay ended the session before the attachment was stored.
+    if (this.ended) this.attachment.detach();
     this.log.debug('webtransport viewer started', { stream: source.keyString });
   }
 
@@ -248,9 +248,7 @@ class LiveSession {
     if (this.ended) return;
     this.ended = true;
     this.abort.abort();
-    this.subscription?.release();
-    this.handle?.release();
-    this.source?.off('close', this.onSourceClose);
+    this.attachment?.detach();
     this.onDone(this);
     const close = (): void => {
       try {

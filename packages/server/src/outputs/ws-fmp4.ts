@@ -2,6 +2,7 @@ import type { MediaSource } from '@sluice/core';
 import type { FanoutSubscriber } from '@sluice/core';
 import type { WebSocket } from 'ws';
 import type { Fmp4Batch, Fmp4Streams } from './fmp4-stream.js';
+import { Fmp4ViewerAttachment } from './fmp4-viewer.js';
 import { outputStats, type OutputStats } from './output-stats.js';
 
 /** WebSocket fMP4: the init segment, then one binary message per batch of fragments. */
@@ -31,19 +32,11 @@ class WsViewer implements FanoutSubscriber<Fmp4Batch> {
 }
 
 export function serveWsFmp4(ws: WebSocket, source: MediaSource, streams: Fmp4Streams, remoteAddress?: string): void {
-  const handle = source.addViewer({ protocol: 'ws-fmp4', remoteAddress });
-  const subscription = streams.for(source).subscribe(new WsViewer(ws, outputStats(source)));
-  let ended = false;
   const end = (): void => {
-    if (ended) return;
-    ended = true;
-    subscription.release();
-    handle.release();
-    source.off('close', onSourceClose);
+    if (!attachment.detach()) return;
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000, 'stream closed');
   };
-  const onSourceClose = (): void => end();
-  source.on('close', onSourceClose);
+  const attachment = new Fmp4ViewerAttachment(source, streams, new WsViewer(ws, outputStats(source)), { protocol: 'ws-fmp4', remoteAddress }, end);
   ws.on('close', end);
   ws.on('error', end);
   // Viewers send nothing; anything they do send is ignored.
