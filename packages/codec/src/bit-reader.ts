@@ -31,12 +31,23 @@ export class BitReader {
     return this.bit() === 1;
   }
 
-  /** Up to 32 bits, unsigned. Uses arithmetic, not shifts, so 32-bit values stay positive. */
+  /**
+   * Up to 32 bits, unsigned. Uses arithmetic, not shifts, so 32-bit values stay
+   * positive. Reads up to a byte per step (timestamps and SCR fields are read per frame).
+   */
   bits(n: number): number {
     if (n > 32) throw new RangeError(`bits(${n}): at most 32`);
     if (this.bitsLeft < n) throw new TruncatedError(n, this.bitsLeft, 'bits');
     let v = 0;
-    for (let i = 0; i < n; i++) v = v * 2 + this.bit();
+    let left = n;
+    while (left > 0) {
+      const avail = 8 - (this.bitPos & 7);
+      const take = avail < left ? avail : left;
+      const chunk = (this.bytes[this.bitPos >> 3]! >> (avail - take)) & ((1 << take) - 1);
+      v = v * (1 << take) + chunk;
+      this.bitPos += take;
+      left -= take;
+    }
     return v;
   }
 

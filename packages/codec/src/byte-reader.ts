@@ -16,14 +16,14 @@ export class TruncatedError extends Error {
 }
 
 export class ByteReader {
-  private readonly view: DataView;
+  /** Only f64 needs one; integers are read byte by byte, so the per-packet readers allocate no DataView. */
+  private dataView: DataView | undefined;
   pos: number;
 
   constructor(
     readonly bytes: Uint8Array,
     offset = 0,
   ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = offset;
   }
 
@@ -51,7 +51,8 @@ export class ByteReader {
 
   u16(): number {
     this.ensure(2);
-    const v = this.view.getUint16(this.pos);
+    const b = this.bytes;
+    const v = (b[this.pos]! << 8) | b[this.pos + 1]!;
     this.pos += 2;
     return v;
   }
@@ -66,14 +67,19 @@ export class ByteReader {
 
   u32(): number {
     this.ensure(4);
-    const v = this.view.getUint32(this.pos);
+    const b = this.bytes;
+    const p = this.pos;
+    // `*` for the top byte: `<< 24` would go negative (the 32-bit integers of bitwise operators).
+    const v = b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
     this.pos += 4;
     return v;
   }
 
   u32le(): number {
     this.ensure(4);
-    const v = this.view.getUint32(this.pos, true);
+    const b = this.bytes;
+    const p = this.pos;
+    const v = b[p + 3]! * 0x1000000 + ((b[p + 2]! << 16) | (b[p + 1]! << 8) | b[p]!);
     this.pos += 4;
     return v;
   }
@@ -86,7 +92,8 @@ export class ByteReader {
 
   f64(): number {
     this.ensure(8);
-    const v = this.view.getFloat64(this.pos);
+    this.dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    const v = this.dataView.getFloat64(this.pos);
     this.pos += 8;
     return v;
   }

@@ -12,6 +12,7 @@ export {
   removeEmulationPrevention,
   addEmulationPrevention,
 } from './nal.js';
+export { findStartCode, scanStartCode, searchableBytes } from './start-code.js';
 export { H264NalType, h264NalType, parseH264Sps, h264CodecString, isH264Keyframe, type H264Sps } from './h264.js';
 export { parseAvcDecoderConfig, buildAvcDecoderConfig, type AvcDecoderConfig } from './avc-decoder-config.js';
 export {

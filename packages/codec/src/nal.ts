@@ -8,6 +8,7 @@
  */
 import { ByteReader } from './byte-reader.js';
 import { CodecError } from './errors.js';
+import { findStartCode, searchableBytes } from './start-code.js';
 
 /**
  * Splits an Annex B byte stream into NAL units (views into `data`, no copy).
@@ -21,31 +22,24 @@ import { CodecError } from './errors.js';
  */
 export function splitAnnexB(data: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
+  // The search runs over a native view of the same bytes; the NAL units are views of `data` itself.
+  const bytes = searchableBytes(data);
   const n = data.byteLength;
-  let start = -1;
-  let i = 0;
-  while (i + 2 < n) {
-    const b2 = data[i + 2]!;
-    // No start code can begin at i, i+1 or i+2 when byte i+2 is above 1.
-    if (b2 > 1) {
-      i += 3;
-      continue;
-    }
-    if (b2 === 1 && data[i + 1] === 0 && data[i] === 0) {
-      if (start < 0) checkLeadingZeros(data, i);
-      else pushTrimmed(out, data, start, i);
-      start = i + 3;
-      i = start;
-      continue;
-    }
-    i++;
-  }
-  if (start < 0) {
+  let at = findStartCode(bytes, 0);
+  if (at < 0) {
     checkLeadingZeros(data, n);
     return out;
   }
-  pushTrimmed(out, data, start, n);
-  return out;
+  checkLeadingZeros(data, at);
+  for (;;) {
+    const start = at + 3;
+    at = findStartCode(bytes, start);
+    if (at < 0) {
+      pushTrimmed(out, data, start, n);
+      return out;
+    }
+    pushTrimmed(out, data, start, at);
+  }
 }
 
 function checkLeadingZeros(data: Uint8Array, end: number): void {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { BitReader, BitWriter, TruncatedError } from '../src/index.js';
-import { codecError, hex, toHex } from './helpers.js';
+import { codecError, hex, rng, toHex } from './helpers.js';
 
 /** Exp-Golomb codes (H.264 Table 9-2 and 9-3): value → bit string. */
 const expGolombCases: { name: string; bits: string; ue?: number; se?: number }[] = [
@@ -45,5 +45,24 @@ describe('BitReader / BitWriter Exp-Golomb', () => {
     const r = new BitReader(w.toBytes());
     expect([r.bits(3), r.bits(32), r.bit(), r.bits(24), r.bit()]).toEqual([5, 0xdeadbeef, 1, 44056, 1]);
     expect(() => new BitWriter().bits(3, 8)).toThrow(RangeError);
+  });
+});
+
+describe('BitReader.bits', () => {
+  test('any width 0..32 at any bit offset reads what the bit string says (seeded)', () => {
+    const next = rng(11);
+    for (let n = 0; n < 400; n++) {
+      const bits = Array.from({ length: 80 }, () => (next() < 0.5 ? '0' : '1')).join('');
+      const offset = Math.floor(next() * 40);
+      const width = Math.floor(next() * 33);
+      const r = new BitReader(bitsToBytes(bits));
+      r.skipBits(offset);
+      expect(r.bits(width)).toBe(width === 0 ? 0 : parseInt(bits.slice(offset, offset + width), 2));
+      expect(r.position).toBe(offset + width);
+    }
+  });
+
+  test('32 bits of ones stay positive', () => {
+    expect(new BitReader(hex('ff ff ff ff')).bits(32)).toBe(0xffffffff);
   });
 });

@@ -23,9 +23,51 @@ describe('splitAnnexB', () => {
     expect(pps!.byteOffset).toBe(9);
   });
 
+  test('a view at an offset of a larger buffer, and a Node Buffer, split the same', () => {
+    const whole = hex('ff ff ff 00 00 00 01 67 42 00 00 01 68 ce ff ff');
+    const view = whole.subarray(3, 14);
+    const nals = splitAnnexB(view);
+    expect(nals.map(toHex)).toEqual(['6742', '68ce']);
+    expect(nals[0]!.buffer).toBe(whole.buffer);
+    expect(nals[0]!.byteOffset).toBe(7);
+    expect(nals[1]!.byteOffset).toBe(12);
+    expect(splitAnnexB(Buffer.from(view)).map(toHex)).toEqual(['6742', '68ce']);
+  });
+
+  test('agrees with a byte-by-byte reference on zero-heavy random bytes (seeded)', () => {
+    // The plain definition: NAL units are what lies between 00 00 01 prefixes, less trailing zeros, empty ones dropped.
+    const reference = (d: Uint8Array): string[] | 'NO_START_CODE' => {
+      const starts: number[] = [];
+      for (let i = 0; i + 2 < d.byteLength; i++) {
+        if (d[i] === 0 && d[i + 1] === 0 && d[i + 2] === 1) {
+          starts.push(i);
+          i += 2;
+        }
+      }
+      const head = starts.length > 0 ? starts[0]! : d.byteLength;
+      if (d.subarray(0, head).some((b) => b !== 0)) return 'NO_START_CODE';
+      return starts
+        .map((s, k) => {
+          let end = k + 1 < starts.length ? starts[k + 1]! : d.byteLength;
+          while (end > s + 3 && d[end - 1] === 0) end--;
+          return toHex(d.subarray(s + 3, end));
+        })
+        .filter((x) => x !== '');
+    };
+    const next = rng(3);
+    for (let n = 0; n < 2000; n++) {
+      const d = Uint8Array.from({ length: Math.floor(next() * 48) }, () => (next() < 0.6 ? 0 : next() < 0.5 ? 1 : Math.floor(next() * 256)));
+      const want = reference(d);
+      if (want === 'NO_START_CODE') expect(() => splitAnnexB(d)).toThrow(codecError('NO_START_CODE'));
+      else expect(splitAnnexB(d).map(toHex)).toEqual(want);
+    }
+  });
+
   test('data that does not start with a start code throws NO_START_CODE', () => {
     expect(() => splitAnnexB(hex('67 42 c0 1e'))).toThrow(codecError('NO_START_CODE'));
     expect(() => splitAnnexB(hex('00 00 00 08 67 42 c0 1e 00 00 01 68'))).toThrow(codecError('NO_START_CODE'));
+    expect(() => splitAnnexB(hex('00 01'))).toThrow(codecError('NO_START_CODE'));
+    expect(() => splitAnnexB(hex('00 00 02 00 00 01 65'))).toThrow(codecError('NO_START_CODE'));
   });
 });
 

@@ -24,6 +24,11 @@ export const annexBCases: { name: string; bytes: Uint8Array; decoded: string[] }
   { name: 'start code at the very end', bytes: hex('00 00 01 67 42 00 00 01'), decoded: ['6742'] },
   { name: '00 00 02 and 00 00 03 are payload', bytes: hex('00 00 01 65 00 00 02 00 00 03 01'), decoded: ['6500000200000301'] },
   { name: 'a 0x01 byte after one zero is payload', bytes: hex('00 00 01 41 00 01 9a'), decoded: ['4100019a'] },
+  { name: 'a lone 3-byte start code', bytes: hex('00 00 01'), decoded: [] },
+  { name: 'a lone 4-byte start code', bytes: hex('00 00 00 01'), decoded: [] },
+  { name: '00 00 00 01 inside zeros: one start code, the zeros before it dropped', bytes: hex('00 00 01 65 00 00 00 00 01 41'), decoded: ['65', '41'] },
+  { name: 'a NAL of one byte between start codes', bytes: hex('00 00 01 09 00 00 01 41 9a'), decoded: ['09', '419a'] },
+  { name: '00 00 01 01: a NAL starting with 01', bytes: hex('00 00 01 01 00 00 01 01'), decoded: ['01', '01'] },
 ];
 
 /** Length-prefixed cases: (bytes, lengthSize) → NAL units. */
