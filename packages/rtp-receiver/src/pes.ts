@@ -84,16 +84,24 @@ export function parsePesHeader(bytes: Uint8Array): PesHeader {
   const packetLength = r.u16();
   if (!hasOptionalHeader(streamId)) return { streamId, packetLength, payloadOffset: PES_PREFIX_SIZE, mpeg1: false };
   const first = r.peekU8();
-  const header = first >> 6 === 2 ? mpeg2Header(r) : mpeg1Header(r);
+  const header = first >> 6 === 2 ? mpeg2Header(r, streamId, packetLength) : mpeg1Header(r, streamId, packetLength);
   if (packetLength !== 0 && header.payloadOffset > PES_PREFIX_SIZE + packetLength) {
     throw new RtpError('BAD_PES', `PES header of ${header.payloadOffset} bytes overruns PES_packet_length ${packetLength}`);
   }
-  return { streamId, packetLength, ...header };
+  return header;
 }
 
-type OptionalPart = Pick<PesHeader, 'pts' | 'dts' | 'payloadOffset' | 'mpeg1'>;
+/** The header object, pts / dts present only when set (built directly: object spreads cost per PES). */
+function pesHeader(
+  streamId: number, packetLength: number, pts: number | undefined, dts: number | undefined, payloadOffset: number, mpeg1: boolean,
+): PesHeader {
+  const h: { -readonly [K in keyof PesHeader]: PesHeader[K] } = { streamId, packetLength, payloadOffset, mpeg1 };
+  if (pts !== undefined) h.pts = pts;
+  if (dts !== undefined) h.dts = dts;
+  return h;
+}
 
-function mpeg2Header(r: ByteReader): OptionalPart {
+function mpeg2Header(r: ByteReader, streamId: number, packetLength: number): PesHeader {
   r.u8();
   const flags = r.u8();
   const headerDataLength = r.u8();
@@ -108,10 +116,10 @@ function mpeg2Header(r: ByteReader): OptionalPart {
     pts = readTimestamp(r);
     if (ptsDtsFlags === 3) dts = readTimestamp(r);
   }
-  return { ...(pts === undefined ? {} : { pts }), ...(dts === undefined ? {} : { dts }), payloadOffset, mpeg1: false };
+  return pesHeader(streamId, packetLength, pts, dts, payloadOffset, false);
 }
 
-function mpeg1Header(r: ByteReader): OptionalPart {
+function mpeg1Header(r: ByteReader, streamId: number, packetLength: number): PesHeader {
   let stuffing = 0;
   while (r.peekU8() === 0xff) {
     if (++stuffing > MPEG1_MAX_STUFFING) throw new RtpError('BAD_PES', `more than ${MPEG1_MAX_STUFFING} MPEG-1 stuffing bytes`);
@@ -132,5 +140,5 @@ function mpeg1Header(r: ByteReader): OptionalPart {
   } else {
     throw new RtpError('BAD_PES', `MPEG-1 packet header byte 0x${b.toString(16)} is neither a timestamp nor 0x0F`);
   }
-  return { ...(pts === undefined ? {} : { pts }), ...(dts === undefined ? {} : { dts }), payloadOffset: r.pos, mpeg1: true };
+  return pesHeader(streamId, packetLength, pts, dts, r.pos, true);
 }

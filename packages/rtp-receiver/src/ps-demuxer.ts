@@ -25,7 +25,7 @@
  * sends one of each); further streams are counted as unknown.
  */
 import { CodecError, TruncatedError } from '@sluice/codec';
-import { ByteQueue, findPackStartCode, findSystemStartCode } from './byte-queue.js';
+import { ByteQueue } from './byte-queue.js';
 import { RtpError } from './errors.js';
 import type { EsCodec, ElementaryFrame } from './frame.js';
 import { FrameAssembler, newAssemblerStats, type AssemblerStats } from './frame-assembler.js';
@@ -176,7 +176,7 @@ export class PsDemuxer {
       }
       const v = this.q.view();
       if (v.byteLength < 4) return;
-      const at = findSystemStartCode(v);
+      const at = this.q.findSystemStartCode();
       if (at !== 0) {
         // Keep the last 3 bytes: a start code may continue in the next payload.
         this.drop(at < 0 ? v.byteLength - 3 : at);
@@ -299,7 +299,7 @@ export class PsDemuxer {
     if (v.byteLength === 0) return false;
     const n = body.remaining === undefined ? v.byteLength : Math.min(v.byteLength, body.remaining);
     if (body.scan !== 'none') {
-      const at = body.scan === 'system' ? findSystemStartCode(v, 0, n) : findPackStartCode(v, 0, n);
+      const at = body.scan === 'system' ? this.q.findSystemStartCode(0, n) : this.q.findPackStartCode(0, n);
       if (at >= 0) {
         if (body.remaining === undefined) {
           body.stream?.data(v.subarray(0, at));

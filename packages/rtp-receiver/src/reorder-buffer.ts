@@ -95,8 +95,15 @@ export class ReorderBuffer {
   }
 
   push(packet: RtpPacket, nowMs: number): RtpPacket[] {
+    const out: RtpPacket[] = [];
+    this.pushInto(packet, nowMs, out);
+    return out;
+  }
+
+  /** `push` that appends what is deliverable to `out` (an array the caller reuses per packet) instead of returning a new array. */
+  pushInto(packet: RtpPacket, nowMs: number, out: RtpPacket[]): void {
     this.stats.received++;
-    return this.place(packet, nowMs);
+    this.place(packet, nowMs, out);
   }
 
   /** Releases what waited too long; call from a timer (see `deadlineMs`). */
@@ -115,8 +122,7 @@ export class ReorderBuffer {
     this.jump = undefined;
   }
 
-  private place(packet: RtpPacket, nowMs: number): RtpPacket[] {
-    const out: RtpPacket[] = [];
+  private place(packet: RtpPacket, nowMs: number, out: RtpPacket[]): void {
     // Numbering starts one cycle up so that packets reordered before the first one stay >= 0.
     if (this.next === undefined) this.next = this.highest = packet.sequenceNumber + SEQ_MOD;
     const delta = wrapDelta(this.next % SEQ_MOD, packet.sequenceNumber, SEQ_MOD);
@@ -128,13 +134,14 @@ export class ReorderBuffer {
         this.jump = undefined;
         this.flushAll(out);
         this.reset();
-        out.push(...this.place(jump.packet, jump.arrivalMs), ...this.place(packet, nowMs));
-        return out;
+        this.place(jump.packet, jump.arrivalMs, out);
+        this.place(packet, nowMs, out);
+        return;
       }
       if (jump) this.stats.late++;
       this.jump = { packet, follower: (packet.sequenceNumber + 1) % SEQ_MOD, arrivalMs: nowMs };
       this.release(nowMs, out);
-      return out;
+      return;
     }
     if (this.jump) {
       this.stats.late++;
@@ -145,8 +152,8 @@ export class ReorderBuffer {
       if (this.history[ext % HISTORY] === ext) this.stats.duplicates++;
       else this.stats.late++;
     } else if (ext === this.next && this.held.length === 0) {
-      // The common case: in order, nothing waiting.
-      this.deliver({ ext, packet, arrivalMs: nowMs }, out);
+      // The common case: in order, nothing waiting (and nothing allocated).
+      this.deliver(ext, packet, out);
     } else {
       const i = this.indexOf(ext);
       if (i < this.held.length && this.held[i]!.ext === ext) {
@@ -158,13 +165,15 @@ export class ReorderBuffer {
       }
     }
     this.release(nowMs, out);
-    return out;
   }
 
   private release(nowMs: number, out: RtpPacket[]): void {
     if (this.next === undefined) return;
     for (;;) {
-      while (this.held.length > 0 && this.held[0]!.ext === this.next) this.deliver(this.held.shift()!, out);
+      while (this.held.length > 0 && this.held[0]!.ext === this.next) {
+        const h = this.held.shift()!;
+        this.deliver(h.ext, h.packet, out);
+      }
       if (this.held.length === 0) return;
       if (this.held.length <= this.maxPackets && nowMs - this.oldestArrival() < this.maxDelayMs) return;
       // Give up the gap before the first held packet.
@@ -177,17 +186,17 @@ export class ReorderBuffer {
   private flushAll(out: RtpPacket[]): void {
     for (const h of this.held) {
       if (this.next !== undefined && h.ext > this.next) this.stats.lost += h.ext - this.next;
-      this.deliver(h, out);
+      this.deliver(h.ext, h.packet, out);
     }
     this.held = [];
   }
 
-  private deliver(h: Held, out: RtpPacket[]): void {
-    out.push(h.packet);
+  private deliver(ext: number, packet: RtpPacket, out: RtpPacket[]): void {
+    out.push(packet);
     this.stats.delivered++;
-    this.history[h.ext % HISTORY] = h.ext;
-    if (h.ext > this.highest) this.highest = h.ext;
-    this.next = h.ext + 1;
+    this.history[ext % HISTORY] = ext;
+    if (ext > this.highest) this.highest = ext;
+    this.next = ext + 1;
   }
 
   private oldestArrival(): number {

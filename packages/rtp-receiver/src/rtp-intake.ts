@@ -92,9 +92,20 @@ export class RtpIntake {
    * packet when it passes the filter (before the reorder buffer may hold it).
    */
   accept(bytes: Uint8Array, nowMs: number, hooks: IntakeHooks = {}): RtpPacket[] {
+    const out: RtpPacket[] = [];
+    this.acceptInto(bytes, nowMs, out, hooks);
+    return out;
+  }
+
+  /**
+   * `accept` that appends the deliverable packets to `out` (an array the receiver
+   * reuses) and returns the packet that passed the filter, if any: the per-packet
+   * path then allocates nothing but the packet and its payload view.
+   */
+  acceptInto(bytes: Uint8Array, nowMs: number, out: RtpPacket[], hooks?: IntakeHooks): RtpPacket | undefined {
     if (isRtcp(bytes)) {
       this.counts.rtcpPackets++;
-      return [];
+      return undefined;
     }
     let packet: RtpPacket;
     try {
@@ -102,28 +113,29 @@ export class RtpIntake {
     } catch (err) {
       if (!(err instanceof RtpError)) throw err;
       this.counts.badPackets++;
-      return [];
+      return undefined;
     }
     this.counts.packets++;
     switch (this.filter.check(packet.ssrc)) {
       case 'mismatch':
         this.counts.ssrcMismatches++;
-        return [];
+        return undefined;
       case 'relocked':
         // A new sender: its sequence numbers have nothing to do with the old one's.
         this.reorder.reset();
         this.counts.ssrcMismatches++;
         this.counts.ssrcChanges++;
-        hooks.locked?.();
+        hooks?.locked?.();
         break;
       case 'locked':
         this.counts.ssrcChanges++;
-        hooks.locked?.();
+        hooks?.locked?.();
         break;
       case 'accept':
         break;
     }
-    hooks.accepted?.(packet);
-    return this.reorder.push(packet, nowMs);
+    hooks?.accepted?.(packet);
+    this.reorder.pushInto(packet, nowMs, out);
+    return packet;
   }
 }

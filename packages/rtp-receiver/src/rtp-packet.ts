@@ -43,6 +43,9 @@ export interface RtpPacket {
   readonly payload: Uint8Array;
 }
 
+/** Shared by every packet without CSRCs (nearly all of them): one array fewer per packet. */
+const NO_CSRCS: readonly number[] = Object.freeze([]);
+
 /** The fixed header: V/P/X/CC, M/PT, sequence number, timestamp, SSRC. */
 export const RTP_HEADER_SIZE = 12;
 export const RTP_VERSION = 2;
@@ -79,8 +82,12 @@ function parse(bytes: Uint8Array): RtpPacket {
   const sequenceNumber = r.u16();
   const timestamp = r.u32();
   const ssrc = r.u32();
-  const csrcs: number[] = [];
-  for (let i = 0; i < cc; i++) csrcs.push(r.u32());
+  let csrcs: readonly number[] = NO_CSRCS;
+  if (cc > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < cc; i++) list.push(r.u32());
+    csrcs = list;
+  }
   let extension: { profile: number; data: Uint8Array } | undefined;
   if (hasExtension) {
     const profile = r.u16();

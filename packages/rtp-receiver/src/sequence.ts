@@ -30,7 +30,9 @@ class WrapUnwrapper {
   ) {}
 
   unwrap(value: number): number {
-    const v = ((Math.trunc(value) % this.modulus) + this.modulus) % this.modulus;
+    const m = this.modulus;
+    // Wire values are integers in range already (once per packet: skip the two modulo operations).
+    const v = value >= 0 && value < m && Number.isInteger(value) ? value : ((Math.trunc(value) % m) + m) % m;
     if (this.ref === undefined) {
       this.ref = v;
       return v;

@@ -90,11 +90,15 @@ export class RtpTcpReceiver extends EventEmitter<RtpTcpReceiverEvents> {
     if (this.closed) return;
     this.intake.countBytes(chunk.byteLength);
     const now = performance.now();
+    // One array per chunk, not one per frame.
+    const packets: RtpPacket[] = [];
     for (const frame of this.deframer.push(chunk)) {
-      for (const p of this.intake.accept(frame, now)) {
+      this.intake.acceptInto(frame, now, packets);
+      for (const p of packets) {
         if (this.closed) return;
         this.emit('packet', p, this.remote);
       }
+      packets.length = 0;
     }
   }
 

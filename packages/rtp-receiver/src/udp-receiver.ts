@@ -8,7 +8,7 @@ import type { Socket, RemoteInfo as DgramRemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ReorderOptions } from './reorder-buffer.js';
-import { RtpIntake, type RemoteInfo, type RtpReceiverStats } from './rtp-intake.js';
+import { RtpIntake, type IntakeHooks, type RemoteInfo, type RtpReceiverStats } from './rtp-intake.js';
 import type { RtpPacket } from './rtp-packet.js';
 
 export interface RtpUdpReceiverOptions {
@@ -18,7 +18,11 @@ export interface RtpUdpReceiverOptions {
 }
 
 export interface RtpReceiverEvents {
-  /** An RTP packet, in sequence order, from the accepted SSRC. */
+  /**
+   * An RTP packet, in sequence order, from the accepted SSRC, with the address of
+   * the datagram that carried it. The same RemoteInfo object comes with every packet
+   * while the sender's address and port stay the same.
+   */
   packet: [packet: RtpPacket, remote: RemoteInfo];
 }
 
@@ -29,11 +33,22 @@ export interface RtpReceiverEvents {
  */
 export class RtpUdpReceiver extends EventEmitter<RtpReceiverEvents> {
   private readonly intake: RtpIntake;
-  private readonly remotes = new WeakMap<RtpPacket, RemoteInfo>();
+  /**
+   * The sender of the latest datagram, reused while its address and port stay the
+   * same: a camera sends every packet from one address, so this is allocated once,
+   * not per packet (and never a copy of the packet's `rinfo`, which Node allocates anyway).
+   */
+  private sender: RemoteInfo | undefined;
+  /** Where the packets that the reorder buffer holds came from (only those: an in-order packet needs no lookup). */
+  private heldFrom: WeakMap<RtpPacket, RemoteInfo> | undefined;
+  /** Reused per datagram for what the reorder buffer releases; `emitting` guards against a listener re-entering. */
+  private readonly released: RtpPacket[] = [];
+  private emitting = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private peerInfo: RemoteInfo | undefined;
   private readonly onMessage = (msg: Buffer, rinfo: DgramRemoteInfo) => this.handle(msg, rinfo);
+  private readonly hooks: IntakeHooks = { locked: () => (this.peerInfo = this.sender) };
 
   constructor(
     private readonly socket: Socket,
@@ -71,25 +86,41 @@ export class RtpUdpReceiver extends EventEmitter<RtpReceiverEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.intake.reorder.reset();
+    this.heldFrom = undefined;
   }
 
   private handle(msg: Buffer, rinfo: DgramRemoteInfo): void {
     if (this.closed) return;
     this.intake.countBytes(msg.byteLength);
-    const remote: RemoteInfo = { address: rinfo.address, port: rinfo.port };
-    const packets = this.intake.accept(msg, performance.now(), {
-      locked: () => (this.peerInfo = remote),
-      accepted: (p) => this.remotes.set(p, remote),
-    });
-    this.emitAll(packets);
+    const last = this.sender;
+    const remote =
+      last !== undefined && last.port === rinfo.port && last.address === rinfo.address
+        ? last
+        : (this.sender = { address: rinfo.address, port: rinfo.port });
+    const out = this.emitting ? [] : this.released;
+    const accepted = this.intake.acceptInto(msg, performance.now(), out, this.hooks);
+    // Held for a gap: remember its sender until the reorder buffer releases it.
+    if (accepted !== undefined && !out.includes(accepted)) (this.heldFrom ??= new WeakMap()).set(accepted, remote);
+    try {
+      this.emitAll(out, accepted, remote);
+    } finally {
+      out.length = 0;
+    }
     this.schedule();
   }
 
-  private emitAll(packets: RtpPacket[]): void {
-    for (const p of packets) {
-      if (this.closed) return;
-      const remote = this.remotes.get(p);
-      if (remote) this.emit('packet', p, remote);
+  /** Emits `packets`; `current` came in the datagram from `remote`, the others were held (see heldFrom). */
+  private emitAll(packets: readonly RtpPacket[], current: RtpPacket | undefined, remote: RemoteInfo | undefined): void {
+    const outer = this.emitting;
+    this.emitting = true;
+    try {
+      for (const p of packets) {
+        if (this.closed) return;
+        const from = p === current ? remote : this.heldFrom?.get(p);
+        if (from) this.emit('packet', p, from);
+      }
+    } finally {
+      this.emitting = outer;
     }
   }
 
@@ -101,7 +132,7 @@ export class RtpUdpReceiver extends EventEmitter<RtpReceiverEvents> {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.closed) return;
-      this.emitAll(this.intake.reorder.drain(performance.now()));
+      this.emitAll(this.intake.reorder.drain(performance.now()), undefined, undefined);
       this.schedule();
     }, Math.max(0, Math.ceil(deadline - performance.now())));
     this.timer.unref();

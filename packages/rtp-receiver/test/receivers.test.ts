@@ -79,6 +79,34 @@ describe('RtpUdpReceiver', () => {
     expect(got).toEqual([111, 222]);
   });
 
+  test('each packet comes with the address that sent it, also when the reorder buffer held it', async () => {
+    const socket = await udpSocket();
+    const port = (socket.address() as AddressInfo).port;
+    const receiver = new RtpUdpReceiver(socket);
+    cleanups.push(() => receiver.close());
+    const got: Array<{ seq: number; port: number; remote: object }> = [];
+    receiver.on('packet', (p, remote) => got.push({ seq: p.sequenceNumber, port: remote.port, remote }));
+    const a = await udpSocket();
+    const b = await udpSocket();
+    const send = async (from: UdpSocket, seq: number) => {
+      const before = receiver.stats.packets;
+      await new Promise<void>((resolve, reject) => from.send(rtp(seq), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+      await waitFor(() => receiver.stats.packets > before, 2000, `packet ${seq}`);
+    };
+    // 3 waits for 2, which comes from the other socket (same SSRC: a sender that changed its port).
+    await send(a, 1);
+    await send(a, 3);
+    expect(got.map((g) => g.seq)).toEqual([1]);
+    await send(b, 2);
+    await send(a, 4);
+    const [portA, portB] = [(a.address() as AddressInfo).port, (b.address() as AddressInfo).port];
+    expect(got.map((g) => [g.seq, g.port])).toEqual([[1, portA], [2, portB], [3, portA], [4, portA]]);
+    expect(receiver.peer).toEqual({ address: '127.0.0.1', port: portA });
+    // One RemoteInfo per sender, not one per packet.
+    expect(got[2]!.remote).toBe(got[0]!.remote);
+    expect(got[3]!.remote).toEqual(got[0]!.remote);
+  });
+
   test('garbage datagrams and RTCP are counted, never thrown', async () => {
     const socket = await udpSocket();
     const receiver = new RtpUdpReceiver(socket);
