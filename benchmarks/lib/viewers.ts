@@ -2,12 +2,16 @@
  * Load generator: N light viewers of one live stream, in a process of their own so
  * that their CPU is not the server's.
  *
- *   node --import tsx benchmarks/lib/viewers.ts --port P --path /live/bench.live.mp4 --count N
+ *   node --import tsx benchmarks/lib/viewers.ts --port P --path /live/bench.live.mp4 --count N [--ws]
  *   node --import tsx benchmarks/lib/viewers.ts --rtmp rtmp://127.0.0.1:P/live/src --count N
  *     [--probes K] [--ref rtmp://127.0.0.1:O/live/src]
  *
  * HTTP viewers (progressive fMP4, HTTP-FLV): a raw `net` socket that sends one GET and
- * counts the bytes it reads. RTMP viewers (`--rtmp URL`): a raw `net` socket that runs the
+ * counts the bytes it reads. WebSocket viewers (`--ws`, the relay's WS fMP4): a raw `net`
+ * socket that sends the HTTP/1.1 Upgrade request, checks the 101 and its
+ * Sec-WebSocket-Accept (lib/ws-frames.ts), then counts every byte after the handshake,
+ * frame headers included (2–10 bytes per message); only probes unwrap the frames. The relay
+ * sends no pings, so nothing is ever written back. RTMP viewers (`--rtmp URL`): a raw `net` socket that runs the
  * RTMP handshake and connect / createStream / play with @sluice/rtmp-client's lower layers
  * (ClientHandshake, ChunkReader, ChunkWriter, the command encoders), then only counts
  * bytes, sending an Acknowledgement per window the server announced (which also keeps
@@ -20,12 +24,14 @@
  * (`--ref URL`, an RTMP player of the origin, parsing) notes when each frame left the
  * origin. A frame's delay at a probe is its arrival there minus its arrival at the
  * reference, frames matched by fingerprint (lib/frames.ts), both clocks this process's
- * performance.now(). The reference is not counted as a viewer.
+ * performance.now(). The reference is not counted as a viewer. The report carries the raw
+ * delays, so that the parent can pool the probes of several load-generator processes (each
+ * with its own reference, on its own clock).
  *
  * Commands on stdin, one per line; each answer is one JSON line on stdout:
  *   status  → { type: 'status', count, connected, receiving, ended, failed, badStatus }
  *   mark    → starts a measuring window (per-viewer byte counts are remembered)
- *   report  → { type: 'report', seconds, total, min, max, mean, endedEarly, endedInWindow, delay?, ... } since mark
+ *   report  → { type: 'report', seconds, total, min, max, mean, endedEarly, endedInWindow, delay: DelaySamples | null, ... } since mark
  *   quit    → closes every socket and exits
  * It also exits when stdin closes (the parent went away) or after --max-seconds.
  */
@@ -50,6 +56,7 @@ import {
   type RtmpUrl,
 } from '../../packages/rtmp-client/dist/index.js';
 import { Dechunker, FlvParser, Fmp4Parser, avccFingerprint, flvVideoFrame, type BodyParser, type FrameSink } from './frames.js';
+import { WsUnwrapper, checkUpgradeResponse, wsUpgradeRequest } from './ws-frames.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,6 +64,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     path: { type: 'string' },
     rtmp: { type: 'string' },
+    ws: { type: 'boolean', default: false },
     count: { type: 'string' },
     batch: { type: 'string', default: '50' },
     probes: { type: 'string', default: '0' },
@@ -66,7 +74,7 @@ const { values } = parseArgs({
 });
 if (!values.count || !(values.rtmp || (values.port && values.path))) {
   process.stderr.write(
-    'usage: viewers.ts (--port P --path /app/stream.live.mp4 | --rtmp rtmp://h:p/app/stream) --count N [--probes K] [--ref rtmp://…] [--host H] [--batch B] [--max-seconds S]\n',
+    'usage: viewers.ts (--port P --path /app/stream.live.mp4 [--ws] | --rtmp rtmp://h:p/app/stream) --count N [--probes K] [--ref rtmp://…] [--host H] [--batch B] [--max-seconds S]\n',
   );
   process.exit(2);
 }
@@ -77,6 +85,7 @@ const probeCount = Math.min(count, Math.max(0, Number(values.probes)));
 const rtmpUrl: RtmpUrl | undefined = values.rtmp ? parseRtmpUrl(values.rtmp) : undefined;
 const httpPath = values.path;
 const httpPort = Number(values.port);
+const overWebSocket = values.ws!;
 
 /** Frame arrivals noted by a probe during the window. */
 class Arrivals {
@@ -110,14 +119,31 @@ abstract class Viewer {
   protected abstract opened(socket: Socket): void;
   protected abstract read(buf: Buffer, nread: number): void;
 
+  /**
+   * Connects; resolves once the server has answered (the first bytes arrived), the connection
+   * ended, or ANSWER_WAIT_MS passed. Waiting for the answer, not just the TCP handshake, keeps
+   * the number of connections the server has not yet accepted at one batch: the kernel completes
+   * the handshake on its own, and a server too busy to accept could otherwise overflow its listen
+   * queue, after which Linux silently drops connections the client believes established.
+   */
   open(port: number): Promise<void> {
     return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ANSWER_WAIT_MS);
+      const answered = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      let first = true;
       const socket = connect({
         host,
         port,
         onread: {
           buffer: shared,
           callback: (nread: number, buf: Uint8Array): boolean => {
+            if (first) {
+              first = false;
+              answered();
+            }
             this.read(buf as Buffer, nread);
             return true;
           },
@@ -128,7 +154,6 @@ abstract class Viewer {
       socket.once('connect', () => {
         this.connected = true;
         this.opened(socket);
-        resolve();
       });
       const done = (): void => {
         if (!this.connected) this.failed = true;
@@ -136,7 +161,7 @@ abstract class Viewer {
           this.ended = true;
           this.endedAt = Date.now();
         }
-        resolve();
+        answered();
       };
       socket.on('error', done);
       socket.on('close', done);
@@ -151,6 +176,9 @@ abstract class Viewer {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
+
+/** How long a connecting viewer waits for the server's first bytes before the next batch goes anyway. */
+const ANSWER_WAIT_MS = 3_000;
 
 class HttpViewer extends Viewer {
   private headerDone = false;
@@ -182,6 +210,53 @@ class HttpViewer extends Viewer {
       const sink = this.onFrame;
       const inner: BodyParser = /\.flv(\?|$)/.test(httpPath!) ? new FlvParser(sink) : new Fmp4Parser(sink);
       this.parser = /^transfer-encoding:\s*chunked/im.test(this.head) ? new Dechunker(inner) : inner;
+      this.parse(b.subarray(at + 4, nread));
+    }
+  }
+
+  private parse(data: Uint8Array): void {
+    try {
+      this.parser!.push(data);
+    } catch (err) {
+      this.parser = undefined;
+      this.fail(`probe could not parse its stream: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** The relay's WS fMP4: Upgrade handshake, then binary messages of fMP4 (unwrapped by probes only). */
+class WsViewer extends Viewer {
+  private headerDone = false;
+  private head = '';
+  private accept = '';
+  private parser: BodyParser | undefined;
+
+  protected opened(socket: Socket): void {
+    const { request, accept } = wsUpgradeRequest(host, httpPort, httpPath!);
+    this.accept = accept;
+    socket.write(request);
+  }
+
+  protected read(b: Buffer, nread: number): void {
+    if (this.headerDone) {
+      this.body += nread;
+      if (this.parser) this.parse(b.subarray(0, nread));
+      return;
+    }
+    const at = b.subarray(0, nread).indexOf(HEADER_END);
+    this.head += b.toString('latin1', 0, at >= 0 ? at : nread);
+    if (at < 0) {
+      if (this.head.length > 8192) this.fail('WebSocket: no end of the handshake response in 8 KB');
+      return;
+    }
+    const why = checkUpgradeResponse(this.head, this.accept);
+    this.head = '';
+    if (why !== undefined) return this.fail(`WebSocket handshake: ${why}`);
+    this.statusOk = true;
+    this.headerDone = true;
+    this.body += nread - (at + 4);
+    if (this.onFrame) {
+      this.parser = new WsUnwrapper(new Fmp4Parser(this.onFrame));
       this.parse(b.subarray(at + 4, nread));
     }
   }
@@ -303,7 +378,8 @@ class RtmpViewer extends Viewer {
 }
 
 const shared = Buffer.allocUnsafe(256 * 1024);
-const makeViewer = (): Viewer => (rtmpUrl ? new RtmpViewer(true, rtmpUrl) : new HttpViewer(true));
+const makeViewer = (): Viewer =>
+  rtmpUrl ? new RtmpViewer(true, rtmpUrl) : overWebSocket ? new WsViewer(true) : new HttpViewer(true);
 const viewers: Viewer[] = Array.from({ length: count }, makeViewer);
 const port = rtmpUrl ? rtmpUrl.port : httpPort;
 
@@ -358,14 +434,14 @@ function summary(): Record<string, number> {
   return { count, connected, receiving, ended, failed, badStatus, refReceiving: reference ? (reference.body > 0 ? 1 : 0) : -1 };
 }
 
-const quantile = (sorted: number[], q: number): number =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-
-/** Frame delays at the probes since mark, in ms (null without probes and reference). */
-function delays(): Record<string, number> | null {
+/**
+ * Frame delays at the probes since mark, in ms, raw (null without probes and reference): the
+ * parent pools them over its load-generator processes and takes the quantiles (loadgen.ts).
+ */
+function delays(): Record<string, unknown> | null {
   if (probes.length === 0 || reference === undefined) return null;
-  const all: number[] = [];
-  const perProbeP50: number[] = [];
+  const samples: number[] = [];
+  const probeP50s: number[] = [];
   let unmatched = 0;
   for (const p of probes) {
     const a = p.arrivals!;
@@ -375,27 +451,14 @@ function delays(): Record<string, number> | null {
       let best = Infinity;
       for (const r of refTimes.get(a.fps[i]!) ?? []) if (Math.abs(t - r) < Math.abs(best)) best = t - r;
       // The clip repeats every 30 s: anything not within 5 s is a different loop, or no match.
-      if (Math.abs(best) < 5000) mine.push(best);
+      if (Math.abs(best) < 5000) mine.push(Math.round(best * 100) / 100);
       else unmatched++;
     }
     mine.sort((x, y) => x - y);
-    if (mine.length) perProbeP50.push(quantile(mine, 0.5));
-    all.push(...mine);
+    if (mine.length) probeP50s.push(mine[Math.ceil(mine.length / 2) - 1]!);
+    samples.push(...mine);
   }
-  all.sort((x, y) => x - y);
-  perProbeP50.sort((x, y) => x - y);
-  return {
-    probes: probes.length,
-    frames: all.length,
-    unmatched,
-    min: all.length ? all[0]! : NaN,
-    p50: quantile(all, 0.5),
-    p90: quantile(all, 0.9),
-    p99: quantile(all, 0.99),
-    max: all.length ? all[all.length - 1]! : NaN,
-    probeP50Min: perProbeP50.length ? perProbeP50[0]! : NaN,
-    probeP50Max: perProbeP50.length ? perProbeP50[perProbeP50.length - 1]! : NaN,
-  };
+  return { probes: probes.length, unmatched, samples, probeP50s };
 }
 
 function report(): Record<string, unknown> {
@@ -457,7 +520,8 @@ setTimeout(() => {
 
 // The reference first, so that it is receiving before any viewer is.
 if (reference) await reference.open(parseRtmpUrl(values.ref!).port);
-// Open the connections a batch at a time so the server's accept backlog never overflows.
+// Open the connections a batch at a time, each batch answered before the next (see Viewer.open),
+// so the server's listen queue never overflows.
 for (let i = 0; i < count; i += batch) {
   await Promise.all(viewers.slice(i, i + batch).map((v) => v.open(port)));
 }
