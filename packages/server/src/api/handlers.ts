@@ -6,7 +6,10 @@ import type { StreamRegistry } from '@sluice/core';
 import { ApiArgs } from './args.js';
 import { ApiCode, ApiError, invalidArg } from './codes.js';
 import { mediaInfo, proxyInfo, type Origin } from './media-info.js';
-import type { ApiRouter } from './router.js';
+import { onListChange } from './list-changes.js';
+import { MediaList, SCHEMAS } from './media-list.js';
+import { ReplyCache } from './reply-cache.js';
+import { SerializedReply, type ApiRouter } from './router.js';
 
 export interface ApiDeps {
   readonly config: Config;
@@ -18,8 +21,13 @@ export interface ApiDeps {
   readonly originOf: (source: MediaSource) => Origin;
 }
 
-/** The output schemas a ready stream is listed under in getMediaList. */
-const SCHEMAS = ['fmp4'] as const;
+/**
+ * How old a cached getMediaList / listStreamProxy reply may be. Only its running counters
+ * (bytes, frames, seconds alive) and upstream health can be that old: every other change drops it.
+ */
+export const LIST_REPLY_MAX_AGE_MS = 1000;
+/** Distinct list queries whose replies are kept (filters are the caller's choice: bounded). */
+const MAX_CACHED_LISTS = 64;
 /** Items in one bulk request: bounds the work (and memory) one request can ask for. */
 const MAX_BULK_ITEMS = 10_000;
 
@@ -99,6 +107,13 @@ function proxySpecFromArgs(args: ApiArgs, deps: ApiDeps): ProxySpec {
 
 export function registerApi(router: ApiRouter, deps: ApiDeps): void {
   const { registry, proxies } = deps;
+  const mediaCache = new ReplyCache({ maxAgeMs: LIST_REPLY_MAX_AGE_MS, maxEntries: MAX_CACHED_LISTS });
+  const proxyCache = new ReplyCache({ maxAgeMs: LIST_REPLY_MAX_AGE_MS, maxEntries: 1 });
+  onListChange(registry, proxies, () => {
+    mediaCache.invalidate();
+    proxyCache.invalidate();
+  });
+  const mediaList = new MediaList(registry, deps.originOf, mediaCache);
 
   router.add('version', () => ({
     data: { version: deps.version, branchName: 'main', buildTime: new Date(deps.startedAt).toISOString(), commitHash: '' },
@@ -182,8 +197,10 @@ export function registerApi(router: ApiRouter, deps: ApiDeps): void {
 
   router.add('listStreamProxy', (args) => {
     const key = args.optionalString('key');
-    const list = key ? [proxies.get(key)].filter((p) => p !== undefined) : proxies.list();
-    return { data: list.map(proxyInfo) };
+    if (key) return { data: [proxies.get(key)].filter((p) => p !== undefined).map(proxyInfo) };
+    return new SerializedReply(
+      proxyCache.get('', () => Buffer.from(JSON.stringify({ code: ApiCode.Success, data: proxies.list().map(proxyInfo) }))),
+    );
   });
 
   router.add('getProxyInfo', (args) => {
@@ -194,16 +211,8 @@ export function registerApi(router: ApiRouter, deps: ApiDeps): void {
   });
 
   router.add('getMediaList', (args) => {
-    const filter = streamKeyArgs(args, false);
     const schema = args.optionalString('schema');
-    const data: Record<string, unknown>[] = [];
-    for (const source of registry.list()) {
-      if (!source.ready || !matches(source, filter)) continue;
-      for (const s of SCHEMAS) {
-        if (schema === undefined || schema === s) data.push(mediaInfo(source, s, deps.originOf(source)));
-      }
-    }
-    return { data };
+    return new SerializedReply(mediaList.reply({ ...streamKeyArgs(args, false), ...(schema === undefined ? {} : { schema }) }));
   });
 
   router.add('isMediaOnline', (args) => {

@@ -14,17 +14,28 @@ const ZLM_CODEC_NAME: Record<Track['codec'], string> = {
   pcmu: 'PCMU',
 };
 
+/** One track as getMediaList lists it. Object literals, not spreads: a full list builds thousands of these. */
 export function trackInfo(track: Track): Record<string, unknown> {
-  const common = {
-    codec_id: ZLM_CODEC_ID[track.codec],
-    codec_id_name: ZLM_CODEC_NAME[track.codec],
-    codec_type: track.kind === 'video' ? 0 : 1,
-    codec_string: track.codecString,
-    ready: true,
-  };
   return track.kind === 'video'
-    ? { ...common, width: track.width, height: track.height }
-    : { ...common, sample_rate: track.sampleRate, channels: track.channels, sample_bit: 16 };
+    ? {
+        codec_id: ZLM_CODEC_ID[track.codec],
+        codec_id_name: ZLM_CODEC_NAME[track.codec],
+        codec_type: 0,
+        codec_string: track.codecString,
+        ready: true,
+        width: track.width,
+        height: track.height,
+      }
+    : {
+        codec_id: ZLM_CODEC_ID[track.codec],
+        codec_id_name: ZLM_CODEC_NAME[track.codec],
+        codec_type: 1,
+        codec_string: track.codecString,
+        ready: true,
+        sample_rate: track.sampleRate,
+        channels: track.channels,
+        sample_bit: 16,
+      };
 }
 
 /** The ZLMediaKit "origin types"; Sluice uses pull (4) for proxies and rtp_push (3) for RTP servers. */
@@ -37,9 +48,10 @@ export interface Origin {
   readonly url: string;
 }
 
-export function mediaInfo(source: MediaSource, schema: string, origin: Origin): Record<string, unknown> {
-  const now = Date.now();
+export function mediaInfo(source: MediaSource, schema: string, origin: Origin, now = Date.now()): Record<string, unknown> {
   const originType = origin.type;
+  // `stats` builds a new object on each read: read it once.
+  const stats = source.stats;
   return {
     vhost: source.key.vhost,
     app: source.key.app,
@@ -52,26 +64,42 @@ export function mediaInfo(source: MediaSource, schema: string, origin: Origin): 
     totalReaderCount: source.viewerCount,
     aliveSecond: Math.floor((now - source.createdAt) / 1000),
     createStamp: Math.floor(source.createdAt / 1000),
-    bytesIn: source.stats.bytesIn,
-    framesIn: source.stats.framesIn,
-    droppedFrames: source.stats.droppedFrames,
+    bytesIn: stats.bytesIn,
+    framesIn: stats.framesIn,
+    droppedFrames: stats.droppedFrames,
     tracks: source.tracks.map(trackInfo),
   };
 }
 
+/**
+ * A proxy's upstream URLs with their passwords hidden, in `upstreams` order (the first is
+ * `spec.url`). They never change for a proxy, and parsing them is most of what a full
+ * listStreamProxy costs: masked once per proxy.
+ */
+const maskedUpstreams = new WeakMap<StreamProxy, readonly string[]>();
+function maskedUrls(proxy: StreamProxy): readonly string[] {
+  let urls = maskedUpstreams.get(proxy);
+  if (urls === undefined) {
+    urls = proxy.upstreams.map((u) => maskUrl(u.url));
+    maskedUpstreams.set(proxy, urls);
+  }
+  return urls;
+}
+
 export function proxyInfo(proxy: StreamProxy): Record<string, unknown> {
   const s = proxy.spec;
+  const urls = maskedUrls(proxy);
   return {
     key: proxy.keyString,
     vhost: s.vhost,
     app: s.app,
     stream: s.stream,
-    url: maskUrl(s.url),
-    activeUrl: maskUrl(proxy.activeUrl),
+    url: urls[0],
+    activeUrl: urls[proxy.activeIndex],
     activeIndex: proxy.activeIndex,
     upstreams: proxy.upstreams.map((u, index) => ({
       index,
-      url: maskUrl(u.url),
+      url: urls[index],
       active: index === proxy.activeIndex,
       healthy: u.healthy ?? null,
       lastError: u.lastError ?? null,

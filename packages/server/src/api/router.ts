@@ -10,7 +10,12 @@ export interface ApiContext {
   readonly req: IncomingMessage;
   readonly remoteAddress: string;
 }
-export type ApiHandler = (args: ApiArgs, ctx: ApiContext) => ApiReply | Promise<ApiReply>;
+export type ApiHandler = (args: ApiArgs, ctx: ApiContext) => ApiReply | SerializedReply | Promise<ApiReply | SerializedReply>;
+
+/** A whole reply, `{ "code": 0, ... }`, serialized ahead (a cached list): written as it is. */
+export class SerializedReply {
+  constructor(readonly body: Buffer) {}
+}
 
 export const API_PREFIX = '/index/api/';
 
@@ -30,8 +35,18 @@ export interface ApiRouterOptions {
 export class ApiRouter {
   private readonly handlers = new Map<string, ApiHandler>();
   private readonly public = new Set<string>();
+  /** The secret's bytes, for the constant-time comparison of every request's secret. */
+  private readonly secretBytes: Buffer;
+  private readonly replyHeaders: Record<string, string>;
 
-  constructor(private readonly options: ApiRouterOptions) {}
+  constructor(private readonly options: ApiRouterOptions) {
+    this.secretBytes = Buffer.from(options.secret);
+    this.replyHeaders = {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...this.corsHeaders(),
+    };
+  }
 
   /** Register a handler. `open` endpoints do not need the secret. */
   add(name: string, handler: ApiHandler, opts: { open?: boolean } = {}): this {
@@ -50,36 +65,34 @@ export class ApiRouter {
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const name = url.pathname.slice(API_PREFIX.length).replace(/\/+$/, '').toLowerCase();
-    let reply: Record<string, unknown>;
+    let body: string | Buffer;
     try {
-      const body = await readBody(req, this.options.maxBodyBytes);
-      const args = ApiArgs.fromSources(url.searchParams, body);
+      const args = ApiArgs.fromSources(url.searchParams, await readBody(req, this.options.maxBodyBytes));
       const handler = this.handlers.get(name);
       if (!handler) throw new ApiError(ApiCode.NotFound, `unknown api: ${name}`);
       if (!this.public.has(name)) this.checkSecret(args, req);
       const result = await handler(args, { req, remoteAddress: req.socket.remoteAddress ?? '' });
-      reply = { code: ApiCode.Success, ...result };
+      body = result instanceof SerializedReply ? result.body : JSON.stringify({ code: ApiCode.Success, ...result });
     } catch (err) {
       if (err instanceof HttpStatusError) {
         res.writeHead(err.status, { 'content-type': 'application/json', ...this.corsHeaders() });
         res.end(JSON.stringify({ code: ApiCode.InvalidArgs, msg: err.message }));
         return;
       }
+      let reply: Record<string, unknown>;
       if (err instanceof ApiError) {
         reply = { code: err.code, msg: err.message, ...err.extra };
       } else {
         this.options.log.error('api handler failed', { api: name, err: err as Error });
         reply = { code: ApiCode.Exception, msg: `internal error: ${(err as Error).message}` };
       }
+      body = JSON.stringify(reply);
     }
-    const text = JSON.stringify(reply);
     res.writeHead(200, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
-      'cache-control': 'no-store',
-      ...this.corsHeaders(),
+      ...this.replyHeaders,
+      'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
     });
-    res.end(text);
+    res.end(body);
   }
 
   private corsHeaders(): Record<string, string> {
@@ -90,15 +103,16 @@ export class ApiRouter {
     const header = req.headers['secret'];
     const given = args.optionalString('secret') ?? (typeof header === 'string' ? header : undefined);
     if (given === undefined) throw new ApiError(ApiCode.AuthFailed, 'missing secret');
-    if (!secretMatches(given, this.options.secret)) throw new ApiError(ApiCode.AuthFailed, 'incorrect secret');
+    if (!bytesMatch(Buffer.from(given), this.secretBytes)) throw new ApiError(ApiCode.AuthFailed, 'incorrect secret');
   }
 }
 
 /** Constant-time comparison, so the secret cannot be guessed byte by byte from response times. */
 export function secretMatches(given: string | undefined, secret: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(secret);
+  return given !== undefined && bytesMatch(Buffer.from(given), Buffer.from(secret));
+}
+
+function bytesMatch(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
