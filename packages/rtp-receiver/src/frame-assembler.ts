@@ -194,7 +194,7 @@ export class FrameAssembler {
       this.stats.droppedFrames++;
       return;
     }
-    this.emit(out, codec, pts, this.dts ?? pts, data, keyframe);
+    this.emit(out, codec, pts, this.dts ?? pts, data, keyframe, nals);
   }
 
   private finishAudio(out: ElementaryFrame[]): void {
@@ -248,7 +248,15 @@ export class FrameAssembler {
   }
 
   /** Adds the timeline offset and keeps dts from going back. */
-  private emit(out: ElementaryFrame[], codec: EsCodec, rawPts: number, rawDts: number, data: Uint8Array, keyframe: boolean): void {
+  private emit(
+    out: ElementaryFrame[],
+    codec: EsCodec,
+    rawPts: number,
+    rawDts: number,
+    data: Uint8Array,
+    keyframe: boolean,
+    nalus?: readonly Uint8Array[],
+  ): void {
     let pts = rawPts + this.timeline.offset;
     let dts = rawDts + this.timeline.offset;
     if (this.lastDts !== undefined && dts < this.lastDts) {
@@ -267,6 +275,6 @@ export class FrameAssembler {
     if (this.lastDts !== undefined && dts > this.lastDts) this.lastStep = Math.min(dts - this.lastDts, CLOCK_RESTART_THRESHOLD);
     this.lastDts = dts;
     this.stats.frames++;
-    out.push({ codec, pts, dts, data, keyframe });
+    out.push(nalus === undefined ? { codec, pts, dts, data, keyframe } : { codec, pts, dts, data, nalus, keyframe });
   }
 }

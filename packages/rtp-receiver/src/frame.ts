@@ -14,6 +14,11 @@ export interface ElementaryFrame {
    * The frame owns these bytes (never a view into a socket buffer).
    */
   readonly data: Uint8Array;
+  /**
+   * video: the access unit's NAL units without start codes (views into `data`),
+   * as the demuxer already split them to find keyframes; absent for audio.
+   */
+  readonly nalus?: readonly Uint8Array[];
   /** video: holds an IDR (H.264) / IRAP (H.265) picture; audio: always true. */
   readonly keyframe: boolean;
 }

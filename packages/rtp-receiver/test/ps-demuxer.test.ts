@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { MAX_ACCESS_UNIT_BYTES, PsDemuxer, type ElementaryFrame } from '../src/index.js';
+import { splitAnnexB } from '@sluice/codec';
 import { packHeader, pes, programStreamMap, systemHeader } from '../../../test/helpers/ps-rtp.js';
 import { adts, filler, g711, h264Key, h264P, h265Key, h265P } from './cases/es.js';
 import { bin, bits, concat } from './helpers.js';
@@ -28,6 +29,9 @@ describe('PsDemuxer (ISO/IEC 13818-1 2.5)', () => {
     const { frames, d } = run(stream);
     expect(tracks(frames)).toEqual({ video: ['h264@90000*', 'h264@93600'], audio: ['aac@90000', 'aac@95760'] });
     expect(frames.find((f) => f.codec === 'h264')!.data).toEqual(h264Key());
+    // The NAL units come along, already split (the relay does not scan the access unit again).
+    expect(frames.find((f) => f.codec === 'h264')!.nalus).toEqual(splitAnnexB(h264Key()));
+    expect(frames.find((f) => f.codec === 'aac')!.nalus).toBeUndefined();
     expect(frames.find((f) => f.codec === 'h264')!.dts).toBe(90000);
     expect(frames.find((f) => f.codec === 'aac')!.data).toEqual(adts());
     expect(d.stats).toMatchObject({ packs: 4, systemHeaders: 1, psm: 1, pes: 4, frames: 4, resyncs: 0, droppedBytes: 0 });

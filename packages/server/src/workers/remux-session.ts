@@ -44,7 +44,7 @@ export class RemuxSession {
     this.elementaryFrames++;
     if (f.codec === 'h264' || f.codec === 'h265') {
       if (!this.video || this.video.codec !== f.codec) this.video = new VideoTrackBuilder(f.codec, VIDEO_TRACK_ID, VIDEO_TIMESCALE);
-      const { frame, trackChanged } = this.video.push(splitAnnexB(f.data), f.pts, f.dts);
+      const { frame, trackChanged } = this.video.push(f.nalus ?? splitAnnexB(f.data), f.pts, f.dts);
       if (trackChanged && this.video.track) out.setTrack(this.video.track);
       if (frame) out.pushFrame(frame, VIDEO_TIMESCALE);
       return;
