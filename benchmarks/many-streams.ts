@@ -20,8 +20,8 @@
  * (`ss -tip`, and per stream sluice_proxy_bytes_in_total), the bytes each viewer got, and the CPU of
  * the load generator, the origin nginx and the publisher (reported apart: they are not the relay).
  * Unless --no-profile, one more point at the largest M runs the relay under `node --cpu-prof`; the
- * samples of its viewer window are summarised (self time per function and per code owner) and kept
- * apart from the table, which is measured without the profiler.
+ * samples of its two windows are summarised (per Sluice package, code owner and function, in % of a
+ * core) and kept apart from the table, which is measured without the profiler.
  * Results go to stdout and to the "Many streams" section of benchmarks/RESULTS.md (replaced if present).
  */
 import { execFileSync } from 'node:child_process';
@@ -40,10 +40,10 @@ import { waitUntil } from '../test/helpers/wait.js';
 import { onCleanup, runWithCleanup } from './lib/cleanup.js';
 import { encodeArgs, ensureClip, measureClip, type ClipBitrate, type ClipSpec } from './lib/clip.js';
 import { startStreamViewers, type StreamViewersReport } from './lib/many-loadgen.js';
-import { summarizeProfile, type ProfileSummary } from './lib/many-profile.js';
+import { summarizeProfile, type ProfileSummary, type Share } from './lib/many-profile.js';
 import { startBenchRelay, type BenchRelay } from './lib/many-relay.js';
 import { replaceSection } from './lib/many-results.js';
-import { CpuWindow, OtherLoadWindow, childPids, cpuModel, rssKiB, tcpBytesReceivedFrom } from './lib/proc.js';
+import { CLK_TCK, CpuWindow, OtherLoadWindow, childPids, cpuModel, rssKiB, tcpBytesReceivedFrom } from './lib/proc.js';
 import { ThreadCpuWindow, type ThreadCpu } from './lib/threads.js';
 
 const HEADING = '## Many streams: M proxied 1 Mbps streams, 1 viewer each';
@@ -108,6 +108,9 @@ interface Bench {
 
 interface Window {
   relayCpu: number;
+  /** The same split into user and system (kernel) time, % of one core. */
+  relayUser: number;
+  relaySystem: number;
   threads: ThreadCpu;
   /** Mean of the relay's VmRSS sampled once a second over the window (GC moves it by MiBs within a window). */
   rssKiB: number;
@@ -147,7 +150,8 @@ interface Point {
   /** Seconds from the bulk request until all M streams were online, and until every viewer received. */
   onlineSec: number;
   receivingSec: number;
-  profile?: ProfileSummary;
+  /** Only on the profiled point: its two windows, from one profile. */
+  profile?: { ingestOnly: ProfileSummary; viewers: ProfileSummary };
 }
 
 /** Bytes each proxy has read from its upstream, by stream name (`sluice_proxy_bytes_in_total`). */
@@ -167,6 +171,14 @@ function heapOf(families: MetricFamily[]): Heap {
 
 const min = (xs: number[]): number => xs.reduce((a, b) => Math.min(a, b), Infinity);
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** utime and stime of a process in clock ticks, apart (`/proc/<pid>/stat` fields 14 and 15). */
+function userSystemTicks(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After the command name (which may hold spaces), field 3 is fields[0].
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /** One window over the relay and the processes around it. */
@@ -176,6 +188,7 @@ async function measureWindow(bench: Bench, relay: BenchRelay, seconds: number, l
   const fromUs = nowUs();
   const t0 = process.hrtime.bigint();
   const cpu = new CpuWindow(pids);
+  const split0 = userSystemTicks(relay.pid);
   const threads = new ThreadCpuWindow(relay.pid);
   const other = new OtherLoadWindow([process.pid, ...childPids(process.pid)]);
   const rss: number[] = [];
@@ -185,6 +198,7 @@ async function measureWindow(bench: Bench, relay: BenchRelay, seconds: number, l
     rss.push(rssKiB(relay.pid));
   }
   const used = cpu.end();
+  const split1 = userSystemTicks(relay.pid);
   const threadCpu = threads.end();
   const otherLoad = other.end();
   const toUs = nowUs();
@@ -193,6 +207,8 @@ async function measureWindow(bench: Bench, relay: BenchRelay, seconds: number, l
   if (otherLoad > 15) log(`  warning: other processes used ${otherLoad.toFixed(0)} % of a core during this window`);
   return {
     relayCpu: used.get(relay.pid)!,
+    relayUser: ((split1.user - split0.user) / CLK_TCK / sec) * 100,
+    relaySystem: ((split1.system - split0.system) / CLK_TCK / sec) * 100,
     threads: threadCpu,
     rssKiB: mean(rss),
     ingestBps: (in1 - in0) / sec,
@@ -306,7 +322,11 @@ async function measurePoint(bench: Bench, streams: number, merge: number, profil
   if (profileDir) {
     const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no .cpuprofile in ${profileDir}: the profiled relay did not exit cleanly`);
-    point.profile = summarizeProfile(join(profileDir, file), viewers.fromUs, viewers.toUs);
+    const path = join(profileDir, file);
+    point.profile = {
+      ingestOnly: summarizeProfile(path, ingestOnly.fromUs, ingestOnly.toUs),
+      viewers: summarizeProfile(path, viewers.fromUs, viewers.toUs),
+    };
   }
   return point;
 }
@@ -409,41 +429,60 @@ function fmt(n: number, digits = 1): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** A share of a window's busy samples as % of one core over that window. */
+function ofCore(s: ProfileSummary, percent: number): number {
+  return (percent * s.busyMs) / s.wallMs;
+}
+
 /** The profile as short text lines (console). */
 function profileLines(p: Point): string[] {
-  const s = p.profile!;
-  const top = (xs: { name: string; percent: number }[], n: number): string => xs.slice(0, n).map((x) => `${x.name} ${fmt(x.percent)} %`).join('; ');
-  return [
-    `main-thread busy time sampled: ${fmt(s.windowMs / 1000)} s${s.cut ? '' : ' (whole profile: the window was not inside it)'}`,
-    `self time by owner: ${top(s.ownersSelf, 8)}`,
-    `by nearest Sluice package: ${top(s.nearestSluice, 8)}`,
-    `functions: ${top(s.functions, 12)}`,
-  ];
+  const lines: string[] = [];
+  for (const [label, s] of [['ingest only', p.profile!.ingestOnly], ['with viewers', p.profile!.viewers]] as const) {
+    const top = (xs: Share[], n: number): string => xs.slice(0, n).map((x) => `${x.name} ${fmt(ofCore(s, x.percent))}`).join('; ');
+    lines.push(
+      `${label}: main thread busy ${fmt((s.busyMs / s.wallMs) * 100)} % of a core in the samples${s.cut ? '' : ' (whole profile: the window was not inside it)'}`,
+      `  by nearest Sluice package (% of a core): ${top(s.nearestSluice, 8)}`,
+      `  functions (% of a core): ${top(s.functions, 10)}`,
+    );
+  }
+  return lines;
 }
 
 function profileTable(p: Point): string[] {
-  const s = p.profile!;
-  const rows = (xs: { name: string; percent: number }[], n: number): string[] => xs.slice(0, n).map((x) => `| ${x.name.replace(/\|/g, '\\|')} | ${fmt(x.percent)} |`);
+  const { ingestOnly, viewers } = p.profile!;
+  const side = (key: 'ownersSelf' | 'nearestSluice', n: number): string[] => {
+    const names = viewers[key].slice(0, n).map((x) => x.name);
+    for (const x of ingestOnly[key].slice(0, n)) if (!names.includes(x.name)) names.push(x.name);
+    const at = (s: ProfileSummary, name: string): number => ofCore(s, s[key].find((x) => x.name === name)?.percent ?? 0);
+    return names.map((name) => {
+      const a = at(ingestOnly, name);
+      const b = at(viewers, name);
+      return `| ${name.replace(/\|/g, '\\|')} | ${fmt(a, 2)} | ${fmt(b, 2)} | ${fmt(b - a, 2)} |`;
+    });
+  };
+  const busy = (s: ProfileSummary): string => fmt((s.busyMs / s.wallMs) * 100);
   return [
     `CPU profile of the relay's main thread at M = ${p.streams} (mergeWriteMS ${p.merge}): a separate point after the table's, same ` +
-      `procedure, the relay run with \`node --cpu-prof\` (1 ms sampling) and the samples of its viewer window kept ` +
-      `(${fmt(s.windowMs / 1000)} s of busy main-thread time${s.cut ? '' : '; the window could not be cut, so the whole profile'}); ` +
-      `the relay used ${fmt(p.viewers.relayCpu)} % of a core under the profiler (main thread ${fmt(p.viewers.threads.main)} %). ` +
-      'Percentages are of the sampled busy time (idle samples left out). "Owner" is where the code comes from: a Sluice package ' +
-      '(`@sluice/<package>`), a Node.js module, a dependency, or V8 itself (`GC`, `(program)`: native work outside JavaScript, ' +
-      'including system calls); "native builtins and bindings" are functions without a script (Buffer and stream bindings, V8 builtins).',
+      'procedure, with the relay run under `node --cpu-prof` (1 ms sampling); the samples of its two windows are cut out of the one ' +
+      `profile by time. The relay used ${fmt(p.ingestOnly.relayCpu)} % / ${fmt(p.viewers.relayCpu)} % of a core under the profiler (ingest only / ` +
+      `with viewers; main thread ${fmt(p.ingestOnly.threads.main)} % / ${fmt(p.viewers.threads.main)} %), and its main thread was busy in ` +
+      `${busy(p.profile!.ingestOnly)} % / ${busy(p.profile!.viewers)} % of the samples. Figures are **% of one core** (share of the busy samples ` +
+      '× busy time ÷ window); "added by viewers" is the difference of the two windows. "Nearest Sluice package" counts each sample once, for ' +
+      'the Sluice package closest to the top of its stack (so a Buffer copy or a socket write counts for the Sluice code that asked for it), ' +
+      'or for the leaf\'s owner when no Sluice code is on the stack: `GC`, `(program)` (native work outside JavaScript: libuv, the socket ' +
+      'reads before they reach JavaScript), a Node.js module.',
     '',
-    '| owner (self time) | % |',
-    '|---|---|',
-    ...rows(s.ownersSelf, 10),
+    '| nearest Sluice package on the stack | ingest only | with viewers | added by viewers |',
+    '|---|---|---|---|',
+    ...side('nearestSluice', 8),
     '',
-    '| nearest Sluice package on the stack (else the leaf\'s owner) | % |',
-    '|---|---|',
-    ...rows(s.nearestSluice, 10),
+    '| owner of the running code (self time) | ingest only | with viewers | added by viewers |',
+    '|---|---|---|---|',
+    ...side('ownersSelf', 10),
     '',
-    '| function (self time) | % |',
+    '| function (self time), with viewers | % of a core |',
     '|---|---|',
-    ...rows(s.functions, 15),
+    ...viewers.functions.slice(0, 15).map((x) => `| ${x.name.replace(/\|/g, '\\|')} | ${fmt(ofCore(viewers, x.percent), 2)} |`),
     '',
   ];
 }
@@ -460,8 +499,8 @@ function render(points: Point[], profiled: Point | undefined, clip: ClipBitrate,
     const i = p.ingestOnly;
     return (
       `| ${p.merge} | ${p.streams} | ${fmt(p.baseline.relayCpu)} / ${fmt(p.baseline.rssKiB / 1024, 0)} | ` +
-      `${fmt(i.relayCpu)} | ${fmt(perStream(p, i.relayCpu), 2)} | ${fmt(rssPerStream(p, i.rssKiB), 0)} | ` +
-      `**${fmt(v.relayCpu)}** | **${fmt(perStream(p, v.relayCpu), 2)}** | ${fmt(v.threads.main)} | ${fmt(v.rssKiB / 1024, 0)} | **${fmt(rssPerStream(p, v.rssKiB), 0)}** | ` +
+      `${fmt(i.relayCpu)} (${fmt(i.relayUser)} / ${fmt(i.relaySystem)}) | ${fmt(perStream(p, i.relayCpu), 2)} | ${fmt(rssPerStream(p, i.rssKiB), 0)} | ` +
+      `**${fmt(v.relayCpu)}** (${fmt(v.relayUser)} / ${fmt(v.relaySystem)}) | **${fmt(perStream(p, v.relayCpu), 2)}** | ${fmt(v.threads.main)} | ${fmt(v.rssKiB / 1024, 0)} | **${fmt(rssPerStream(p, v.rssKiB), 0)}** | ` +
       `${fmt((v.ingestBps * 8) / 1e6)} | ${fmt(min(p.ofIngest), 3)} (${fmt(mean(p.ofIngest), 3)}) | ${fmt(min(p.ofSource), 3)} | ${p.endedEarly} | ` +
       `${fmt(v.loadGenCpu!)} | ${fmt(v.originCpu)} / ${fmt(v.publisherCpu)} | ${fmt(Math.max(i.otherLoad, v.otherLoad), 0)} |`
     );
@@ -515,7 +554,8 @@ function render(points: Point[], profiled: Point | undefined, clip: ClipBitrate,
       'shared read buffer (nothing parsed after the headers).',
     '- Columns:',
     '  - relay CPU: utime+stime of the relay over the window (`/proc/<pid>/stat`), % of one core; main thread: `/proc/<pid>/task/<pid>/stat` ' +
-      '(the I/O thread; the rest is V8\'s GC helpers and libuv). **Per stream** = (CPU − baseline CPU) / M.',
+      '(the I/O thread; the rest is V8\'s GC helpers and libuv); user / system: the same CPU split into utime and stime (system calls and ' +
+      'the kernel\'s TCP work: on loopback a sender\'s write also runs the receiving side\'s TCP processing). **Per stream** = (CPU − baseline CPU) / M.',
     '  - RSS: VmRSS of the relay, the mean of one sample a second over the window; **per stream** = (RSS − baseline RSS) / M, in KiB: ' +
       'an upper bound that includes V8 heap headroom grown under load (at small M, GC noise of a few MiB dominates).',
     '  - ingest: what the relay read from the origin in the window, all M connections (`ss -tip` bytes_received on its connections to the ' +
@@ -530,7 +570,7 @@ function render(points: Point[], profiled: Point | undefined, clip: ClipBitrate,
       'but on the same 2 cores. load generator: its own CPU. other load: the most the rest of the machine used in either window ' +
       '(`/proc/stat` busy time minus this benchmark\'s processes), % of one core; each point first waits for it to stay under 15 %.',
     '',
-    '| mergeWriteMS | M | baseline (0 streams): CPU % / RSS MiB | ingest only: relay CPU % | ingest only: CPU % per stream | ingest only: RSS per stream (KiB) | with viewers: relay CPU % | CPU % per stream | main thread % | RSS MiB | RSS per stream (KiB) | ingest Mb/s | delivered ÷ ingest, min (mean) | delivered ÷ source, min | ended early | load generator CPU % | origin nginx / publisher CPU % | other load % |',
+    '| mergeWriteMS | M | baseline (0 streams): CPU % / RSS MiB | ingest only: relay CPU % (user / system) | ingest only: CPU % per stream | ingest only: RSS per stream (KiB) | with viewers: relay CPU % (user / system) | CPU % per stream | main thread % | RSS MiB | RSS per stream (KiB) | ingest Mb/s | delivered ÷ ingest, min (mean) | delivered ÷ source, min | ended early | load generator CPU % | origin nginx / publisher CPU % | other load % |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',

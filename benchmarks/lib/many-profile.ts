@@ -30,8 +30,10 @@ export interface Share {
 }
 
 export interface ProfileSummary {
-  /** Sampled time inside the window, ms. */
-  windowMs: number;
+  /** Busy (not idle) sampled time inside the window, ms. */
+  busyMs: number;
+  /** The window's length, ms (the whole profile's when it could not be cut). */
+  wallMs: number;
   /** False when the window was not inside the profile (then the whole profile was used). */
   cut: boolean;
   /** Self time per function, largest first. */
@@ -117,7 +119,8 @@ export function summarizeProfile(path: string, fromUs: number, toUs: number): Pr
   }
   if (total === 0) throw new Error(`${path}: no busy samples in the window`);
   return {
-    windowMs: total / 1000,
+    busyMs: total / 1000,
+    wallMs: (cut ? toUs - fromUs : profile.endTime - profile.startTime) / 1000,
     cut,
     functions: ranked(fnSelf, total),
     ownersSelf: ranked(ownerSelf, total),
