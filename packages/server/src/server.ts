@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
@@ -461,7 +462,7 @@ export class SluiceServer {
       (source) => {
         if (abort.signal.aborted) return;
         this.firePlay(source, req, 'ws-fmp4');
-        this.wss!.handleUpgrade(req, socket, head, (ws) => serveWsFmp4(ws, source, this.fmp4, req.socket.remoteAddress));
+        this.wss!.handleUpgrade(req, socket, head, (ws) => serveWsFmp4(ws, socket as Socket, source, this.fmp4));
       },
       (err: Error) => {
         if (abort.signal.aborted) return;
