@@ -125,6 +125,20 @@ describe('RTMP pull to fMP4 viewers', () => {
     expect((await relay.api('close_streams', { app: 'live', stream: 'keep' }))).toEqual({ code: 0, count_hit: 1, count_closed: 1 });
   }, 60_000);
 
+  it('plays an upstream whose AVC sequence header is empty (SPS/PPS in band only), and the relay stays up', async () => {
+    // Before: the empty configuration record threw inside the RTMP client's socket handler and ended the process.
+    const src = publishTestPattern({ url: nginx.rtmpUrl('live', 'inband'), width: 320, height: 240, emptySequenceHeader: true });
+    await waitForPublishing(nginx, 'live', 'inband', 20_000);
+    const add = await relay.api('addStreamProxy', { app: 'live', stream: 'inband', url: nginx.rtmpUrl('live', 'inband') });
+    expect(add.code).toBe(0);
+    const streams = await probeStreams(`${relay.base}/live/inband.live.mp4`);
+    expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 320, height: 240 });
+    expect(streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac' });
+    expect((await relay.api('version', {})).code).toBe(0);
+    expect((await relay.api('delStreamProxy', { key: '__defaultVhost__/live/inband' })).code).toBe(0);
+    src.kill('SIGTERM');
+  }, 60_000);
+
   it('SIGTERM shuts the relay down cleanly: proxies kept, exit code 0', async () => {
     const own = await startRelay({ port: await freePort() });
     expect((await own.api('addStreamProxy', { app: 'live', stream: 'kept', url: nginx.rtmpUrl('live', 'src') })).code).toBe(0);

@@ -19,6 +19,12 @@ export interface TestPatternOptions {
   /** `-re`: read the inputs at their native rate, like a live source. Default true. */
   readonly realtime?: boolean;
   readonly profile?: 'baseline' | 'main';
+  /**
+   * Publish through ffmpeg's tee muxer without global headers, as some
+   * restreaming setups do: the FLV AVC sequence header then carries an empty
+   * configuration record and SPS/PPS travel in band only.
+   */
+  readonly emptySequenceHeader?: boolean;
 }
 
 /**
@@ -38,7 +44,7 @@ export function publishTestPattern(options: TestPatternOptions): ChildProcess {
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', options.profile ?? 'baseline',
     '-pix_fmt', 'yuv420p', '-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0', '-b:v', bitrate,
     '-c:a', 'aac', '-b:a', '64k', '-ar', String(audioRate),
-    '-f', 'flv', url,
+    ...(options.emptySequenceHeader ? ['-map', '0:v', '-map', '1:a', '-f', 'tee', `[f=flv]${url}`] : ['-f', 'flv', url]),
   ];
   return spawnTracked(FFMPEG, args, { name: 'ffmpeg' });
 }

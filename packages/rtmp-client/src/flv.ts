@@ -27,7 +27,7 @@ export type FlvVideoTag =
       /** PTS - DTS, milliseconds, signed. */
       compositionTime: number;
       keyframe: boolean;
-      /** NAL units, each prefixed by a 4-byte big-endian length, as in FLV. */
+      /** NAL units, each prefixed by a 4-byte big-endian length, as in FLV (ffmpeg sends Annex B instead after an empty sequence header). */
       data: Uint8Array;
     }
   | { kind: 'end-of-sequence'; codec: VideoTagCodec; timestamp: number };

@@ -76,6 +76,16 @@ export function createMetrics(src: MetricsSources): Registry {
       for (const p of src.proxies.list()) this.inc(p.key, p.bytesIn);
     },
   });
+  new Counter({
+    name: 'sluice_proxy_bad_media_total',
+    help: 'Unusable media a proxy skipped from its upstreams (malformed sequence headers, frames that do not parse).',
+    labelNames: STREAM_LABELS,
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const p of src.proxies.list()) this.inc(p.key, p.badMediaCount);
+    },
+  });
   new Gauge({
     name: 'sluice_proxy_state',
     help: 'Proxy state: 1 for the state the proxy is in, 0 for the others.',

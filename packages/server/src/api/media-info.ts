@@ -113,6 +113,7 @@ export function proxyInfo(proxy: StreamProxy): Record<string, unknown> {
     nextRetryAt: proxy.nextRetryAt ? new Date(proxy.nextRetryAt).toISOString() : null,
     liveSecs: proxy.playingSince ? Math.floor((Date.now() - proxy.playingSince) / 1000) : 0,
     bytesIn: proxy.bytesIn,
+    badMedia: proxy.badMediaCount,
     readerCount: proxy.viewerCount,
     totalReaderCount: proxy.viewerCount,
     createStamp: Math.floor(proxy.createdAt / 1000),

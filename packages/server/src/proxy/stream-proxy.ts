@@ -83,6 +83,8 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
   consecutiveFailures = 0;
   /** Sessions started after the first one (ZLMediaKit's rePullCount). */
   rePullCount = 0;
+  /** Unusable media the upstreams sent and the adapters skipped (PullContext.badMedia). */
+  badMediaCount = 0;
   nextRetryAt: number | undefined;
   playingSince: number | undefined;
   bytesIn = 0;
@@ -93,6 +95,7 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
   private sessions = 0;
   private readonly timeline = new Timeline();
   private readonly retryLog: RateLimitedLog;
+  private readonly badMediaLog: RateLimitedLog;
   /** Index in `upstreams` of the one in use. */
   activeIndex = 0;
   readonly upstreams: UpstreamHealth[];
@@ -109,6 +112,7 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
     this.key = { vhost: spec.vhost, app: spec.app, stream: spec.stream };
     this.keyString = streamKeyString(this.key);
     this.retryLog = new RateLimitedLog(deps.log, 60_000);
+    this.badMediaLog = new RateLimitedLog(deps.log, 60_000);
     this.upstreams = [spec.url, ...(spec.backupUrls ?? [])].map((url) => ({
       url,
       healthy: undefined,
@@ -353,6 +357,10 @@ export class StreamProxy extends EventEmitter<StreamProxyEvents> {
       password: this.spec.rtspPassword,
       udpPorts: this.deps.udpPorts,
       addBytesIn,
+      badMedia: (reason) => {
+        this.badMediaCount++;
+        this.badMediaLog.log('warn', 'skipped bad media from the upstream', { reason, total: this.badMediaCount });
+      },
     };
   }
 

@@ -1,4 +1,6 @@
 import {
+  splitAnnexB,
+  splitLengthPrefixed,
   audioTrackFromAsc,
   g711Track,
   videoTrackFromAvcC,
@@ -8,7 +10,8 @@ import {
   type VideoTrack,
 } from '@sluice/codec';
 import { RtmpPlayer, type FlvAudioTag, type FlvVideoTag } from '@sluice/rtmp-client';
-import { UpstreamEndedError, type IngestSink, type PullContext } from './pull-source.js';
+import { VideoTrackBuilder } from './video-track-builder.js';
+import { MediaHandlerGuard, UpstreamEndedError, type IngestSink, type PullContext } from './pull-source.js';
 
 const VIDEO_TRACK_ID = 1;
 const AUDIO_TRACK_ID = 2;
@@ -21,11 +24,30 @@ const VIDEO_TIMESCALE = 90000;
 const TRACK_WAIT_MS = 1000;
 
 /**
+ * The NAL units of a frame sent after an empty sequence header. ffmpeg's FLV
+ * muxer then writes the encoder's output as it came, Annex B with start codes;
+ * other muxers keep FLV's 4-byte lengths (the record that would say otherwise
+ * is the empty one). Only the 4-byte start code is taken as Annex B: read as a
+ * length it would claim a 1-byte NAL unit, which no frame starts with, while a
+ * 3-byte one reads as a plausible length (00 00 01 xx: 256-511 bytes).
+ */
+function inBandNalUnits(data: Uint8Array): Uint8Array[] {
+  const annexB = data.byteLength > 4 && data[0] === 0 && data[1] === 0 && data[2] === 0 && data[3] === 1;
+  return annexB ? splitAnnexB(data) : splitLengthPrefixed(data, 4);
+}
+
+/**
  * RTMP → stream model: FLV sequence headers become tracks, FLV tags become frames.
  * (MediaMTX keeps this kind of adapter as a `to_stream` file per protocol.)
  */
 export class FlvToFrames {
   private video: VideoTrack | undefined;
+  /**
+   * Set when the sequence header carried an empty configuration record (ffmpeg's
+   * tee muxer without global headers does this): the parameter sets travel in
+   * band, so the track is built from the frames themselves.
+   */
+  private inBand: VideoTrackBuilder | undefined;
   private audio: AudioTrack | undefined;
   private expectVideo = true;
   private expectAudio = true;
@@ -40,23 +62,38 @@ export class FlvToFrames {
     if (data.audiocodecid === undefined && data.videocodecid !== undefined) this.expectAudio = false;
   }
 
+  /** Throws CodecError on a sequence header that does not parse; the track stays as it was. */
   onVideo(tag: FlvVideoTag): void {
     if (tag.kind === 'sequence-header') {
+      if (tag.config.byteLength === 0) {
+        this.inBand = new VideoTrackBuilder(tag.codec, VIDEO_TRACK_ID, VIDEO_TIMESCALE);
+        return;
+      }
       this.video =
         tag.codec === 'h264'
           ? videoTrackFromAvcC(VIDEO_TRACK_ID, tag.config, VIDEO_TIMESCALE)
           : videoTrackFromHvcC(VIDEO_TRACK_ID, tag.config, VIDEO_TIMESCALE);
+      this.inBand = undefined;
       this.publishIfComplete(tag.timestamp);
       return;
     }
-    if (tag.kind !== 'frame' || !this.video) return;
-    if (!this.publishIfComplete(tag.timestamp)) return;
+    if (tag.kind !== 'frame') return;
     const dts = tag.timestamp * 90;
+    const pts = dts + tag.compositionTime * 90;
+    if (this.inBand) {
+      const { frame, trackChanged } = this.inBand.push(inBandNalUnits(tag.data), pts, dts);
+      if (trackChanged) this.video = this.inBand.track;
+      if (!frame || !this.publishIfComplete(tag.timestamp)) return;
+      this.sink.pushFrame(frame);
+      return;
+    }
+    if (!this.video) return;
+    if (!this.publishIfComplete(tag.timestamp)) return;
     this.sink.pushFrame({
       trackId: VIDEO_TRACK_ID,
       kind: 'video',
       dts,
-      pts: dts + tag.compositionTime * 90,
+      pts,
       keyframe: tag.keyframe,
       data: tag.data,
     });
@@ -105,19 +142,30 @@ export async function runRtmpPull(ctx: PullContext): Promise<void> {
     ctx.addBytesIn(player.bytesIn - lastBytes);
     lastBytes = player.bytesIn;
   };
-  player.on('metadata', (data: Record<string, unknown>) => adapter.onMetadata(data));
-  player.on('video', (tag: FlvVideoTag) => {
-    countBytes();
-    adapter.onVideo(tag);
-  });
-  player.on('audio', (tag: FlvAudioTag) => {
-    countBytes();
-    adapter.onAudio(tag);
-  });
+  const guard = new MediaHandlerGuard(ctx, () => player.close());
+  player.on(
+    'metadata',
+    guard.wrap((data: Record<string, unknown>) => adapter.onMetadata(data)),
+  );
+  player.on(
+    'video',
+    guard.wrap((tag: FlvVideoTag) => {
+      countBytes();
+      adapter.onVideo(tag);
+    }),
+  );
+  player.on(
+    'audio',
+    guard.wrap((tag: FlvAudioTag) => {
+      countBytes();
+      adapter.onAudio(tag);
+    }),
+  );
   const ended = new Promise<void>((resolve, reject) => {
     player.once('close', (err?: Error) => {
       countBytes();
-      if (err) reject(err);
+      if (guard.error) reject(guard.error);
+      else if (err) reject(err);
       else if (ctx.signal.aborted) resolve();
       else reject(new UpstreamEndedError('upstream closed the RTMP connection'));
     });

@@ -1,7 +1,7 @@
 import type { MediaFrame } from '@sluice/codec';
 import { RtspPlayer, type RtspAccessUnit, type RtspTrack } from '@sluice/rtsp-client';
 import { AudioTrackBuilder } from './audio-track-builder.js';
-import { UpstreamEndedError, type PullContext } from './pull-source.js';
+import { MediaHandlerGuard, UpstreamEndedError, type PullContext } from './pull-source.js';
 import { TrackGate } from './track-gate.js';
 import { VideoTrackBuilder } from './video-track-builder.js';
 
@@ -99,10 +99,12 @@ export async function runRtspPull(ctx: PullContext): Promise<void> {
     ctx.addBytesIn(player.bytesIn - lastBytes);
     lastBytes = player.bytesIn;
   };
+  const guard = new MediaHandlerGuard(ctx, () => void player.close());
   const ended = new Promise<void>((resolve, reject) => {
     player.once('close', (err?: Error) => {
       countBytes();
-      if (err) reject(err);
+      if (guard.error) reject(guard.error);
+      else if (err) reject(err);
       else if (ctx.signal.aborted) resolve();
       else reject(new UpstreamEndedError('the RTSP session ended'));
     });
@@ -111,10 +113,13 @@ export async function runRtspPull(ctx: PullContext): Promise<void> {
   try {
     const tracks = await player.start();
     const adapter = new RtspToFrames(tracks, ctx);
-    player.on('accessUnit', (au: RtspAccessUnit) => {
-      countBytes();
-      adapter.onAccessUnit(au);
-    });
+    player.on(
+      'accessUnit',
+      guard.wrap((au: RtspAccessUnit) => {
+        countBytes();
+        adapter.onAccessUnit(au);
+      }),
+    );
     await ended;
   } finally {
     await player.close();
