@@ -20,7 +20,7 @@
  * of benchmarks/RESULTS.md (replaced if present, else appended).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ import { runLoad, type LoadResult, type LoadStep } from './lib/api-load.js';
 import { PULLERS_PER_ORIGIN, startTinyOrigins } from './lib/api-origin.js';
 import { onCleanup, runWithCleanup } from './lib/cleanup.js';
 import { CpuWindow, OtherLoadWindow, childPids, cpuModel, rssKiB } from './lib/proc.js';
+import { writeResultsSection } from './lib/results-section.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const CLI = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
@@ -284,7 +285,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`\n${md}\n`);
   if (!values['no-results']) {
-    writeSection(HEADING, md);
+    writeResultsSection(RESULTS, HEADING, md);
     log(`wrote "${HEADING.slice(3)}" in ${RESULTS}`);
   }
 }
@@ -375,19 +376,6 @@ function autocannonVersion(): string {
   } catch {
     return 'unknown';
   }
-}
-
-/** Replaces `heading`'s section of RESULTS.md (up to the next `## `), or appends it. */
-function writeSection(heading: string, md: string): void {
-  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf(`${heading}\n`);
-  if (start < 0) {
-    writeFileSync(RESULTS, `${text.replace(/\n*$/, '\n\n')}${md.replace(/\n*$/, '\n')}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + heading.length);
-  const after = next < 0 ? '' : `\n${text.slice(next + 1)}`;
-  writeFileSync(RESULTS, `${text.slice(0, start)}${md.replace(/\n*$/, '\n')}${after}`.replace(/\n*$/, '\n'));
 }
 
 await runWithCleanup(main);

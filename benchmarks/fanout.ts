@@ -29,7 +29,7 @@
  * with `--peers none`, to the Sluice-only "Fan-out" section (each replaced if present, else appended).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -63,6 +63,7 @@ import {
   tcpDataSegmentsOut,
   type IoCounters,
 } from './lib/proc.js';
+import { writeResultsSection } from './lib/results-section.js';
 
 const HEADING = '## Fan-out: one 2 Mbps source to N HTTP fMP4 viewers';
 const PEERS_HEADING = '## Fan-out against peers, same run';
@@ -623,7 +624,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${md}\n`);
   if (!values['no-results']) {
     const heading = peerKinds.length > 0 ? PEERS_HEADING : HEADING;
-    writeSection(heading, md);
+    writeResultsSection(RESULTS, heading, md);
     log(`wrote the "${heading.slice(3)}" section of ${RESULTS}`);
   }
   log(`done in ${elapsed.toFixed(0)} s`);
@@ -1056,21 +1057,6 @@ function renderSluiceOnly(servers: Server[], points: Point[], floors: FloorPoint
     '| floor: Node.js `net`, same bytes, 10 writes/s per viewer | | 2.7 % | 5.3 % | ~10 KB |',
     '',
   ].join('\n');
-}
-
-/** Replaces `heading`'s section of RESULTS.md (from the heading to the next `## `), or appends it. */
-function writeSection(heading: string, md: string): void {
-  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf(`${heading}\n`);
-  let out: string;
-  if (start < 0) {
-    out = `${text.replace(/\n*$/, '\n\n')}${md}`;
-  } else {
-    const next = text.indexOf('\n## ', start + heading.length);
-    const rest = next < 0 ? '' : text.slice(next + 1);
-    out = `${text.slice(0, start)}${md}${rest ? `\n${rest}` : ''}`;
-  }
-  writeFileSync(RESULTS, out.replace(/\n*$/, '\n'));
 }
 
 await runWithCleanup(main);

@@ -42,7 +42,7 @@ import { encodeArgs, ensureClip, measureClip, type ClipBitrate, type ClipSpec } 
 import { startStreamViewers, type StreamViewersReport } from './lib/many-loadgen.js';
 import { summarizeProfile, type ProfileSummary, type Share } from './lib/many-profile.js';
 import { startBenchRelay, type BenchRelay } from './lib/many-relay.js';
-import { replaceSection } from './lib/many-results.js';
+import { writeResultsSection } from './lib/results-section.js';
 import { CLK_TCK, CpuWindow, OtherLoadWindow, childPids, cpuModel, rssKiB, tcpBytesReceivedFrom } from './lib/proc.js';
 import { ThreadCpuWindow, type ThreadCpu } from './lib/threads.js';
 
@@ -418,7 +418,7 @@ async function main(): Promise<void> {
   const md = render(points, profiled, clip, elapsed);
   process.stdout.write(`\n${md}\n`);
   if (!values['no-results']) {
-    replaceSection(RESULTS, HEADING, md);
+    writeResultsSection(RESULTS, HEADING, md);
     log(`wrote the "${HEADING.slice(3)}" section of ${RESULTS}`);
   }
   log(`done in ${elapsed.toFixed(0)} s`);

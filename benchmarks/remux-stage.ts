@@ -28,7 +28,7 @@
  * load elsewhere on the machine touches both alike; median and min over rounds.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +42,7 @@ import { VideoTrackBuilder } from '../packages/server/src/sources/video-track-bu
 import { AudioTrackBuilder } from '../packages/server/src/sources/audio-track-builder.js';
 import { buildCamera, DEFAULT_CAMERA, prepareCamera, type CameraSpec } from './lib/ps-camera.js';
 import { CACHE_DIR } from './lib/clip.js';
-import { replaceSection } from './lib/results-section.js';
+import { writeResultsSection } from './lib/results-section.js';
 
 const { values } = parseArgs({
   options: {
@@ -208,6 +208,6 @@ if (!values['no-results']) {
     table,
     '',
   ].join('\n');
-  writeFileSync(RESULTS, replaceSection(readFileSync(RESULTS, 'utf8'), HEADING, body));
+  writeResultsSection(RESULTS, HEADING, body);
   console.log(`wrote the "${HEADING.slice(3)}" section of ${RESULTS}`);
 }

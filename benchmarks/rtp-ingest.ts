@@ -20,7 +20,7 @@
  * Results go to stdout and to the "RTP ingest" section of benchmarks/RESULTS.md (replaced if present).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -35,6 +35,7 @@ import { DEFAULT_CAMERA, prepareCamera, type CameraSpec } from './lib/ps-camera.
 import { startRtpSender, type SenderCounts, type SenderReady } from './lib/rtp-loadgen.js';
 import { ThreadCpuWindow, type ThreadCpu } from './lib/threads.js';
 import { udpCounters } from './lib/udp-stats.js';
+import { writeResultsSection } from './lib/results-section.js';
 
 const HEADING = '## RTP ingest: M PS-over-RTP cameras at 2 Mbps, remux inline vs worker pool';
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -257,7 +258,7 @@ async function main(): Promise<void> {
   const md = render(points, ready.value!, camera.command, elapsed);
   process.stdout.write(`\n${md}\n`);
   if (!values['no-results']) {
-    writeSection(md);
+    writeResultsSection(RESULTS, HEADING, md);
     log(`wrote the "${HEADING.slice(3)}" section of ${RESULTS}`);
   }
   log(`done in ${elapsed.toFixed(0)} s`);
@@ -338,21 +339,6 @@ function render(points: Point[], cam: SenderReady, encode: string, elapsed: numb
     `- Default in this build: \`rtp_proxy.remux = ${defaultMode}\` (packages/server/src/config.ts).`,
     '',
   ].join('\n');
-}
-
-/** Replaces this benchmark's section of RESULTS.md (from its heading to the next `## `), or appends it. */
-function writeSection(md: string): void {
-  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf(`${HEADING}\n`);
-  let out: string;
-  if (start < 0) {
-    out = `${text.replace(/\n*$/, '\n\n')}${md}`;
-  } else {
-    const next = text.indexOf('\n## ', start + HEADING.length);
-    const rest = next < 0 ? '' : text.slice(next + 1);
-    out = `${text.slice(0, start)}${md}${rest ? `\n${rest}` : ''}`;
-  }
-  writeFileSync(RESULTS, out.replace(/\n*$/, '\n'));
 }
 
 await runWithCleanup(main);
