@@ -84,17 +84,31 @@ describe('Chromium plays the relay', () => {
     await page.close();
   }, 60_000);
 
-  it('Low-Latency HLS through hls.js stays under 2 s behind the live edge', async () => {
+  it('Low-Latency HLS through hls.js holds the server\'s 1.5 s part hold-back, under 3 s behind the live edge', async () => {
     const page = await openPlayer('llhls');
     await playsPastFiveSeconds(page);
-    expect(await page.evaluate(() => (window as any).sluicePlayer.hls.lowLatencyMode)).toBe(true);
-    // hls.js's own estimate of the distance to the live edge, sampled for a few seconds.
-    const latencies: number[] = [];
+    const hls = (): Promise<{ lowLatencyMode: boolean; partHoldBack: number; target: number; latency: number }> =>
+      page.evaluate(() => {
+        const h = (window as any).sluicePlayer.hls;
+        return { lowLatencyMode: h.lowLatencyMode, partHoldBack: h.levels[h.currentLevel].details.partHoldBack, target: h.targetLatency, latency: h.latency };
+      });
+    const first = await hls();
+    expect(first.lowLatencyMode).toBe(true);
+    expect(first.partHoldBack).toBe(1.5); // 3 x the 0.5 s part target, from #EXT-X-SERVER-CONTROL
+    // hls.js's own distance to the live edge, sampled for a few seconds. It aims at PART-HOLD-BACK and adds 1 s
+    // per stall (liveSyncOnStallIncrease), which a loaded machine can cause at start: so the player must sit at
+    // its target, and the target at most one stall above the hold-back (plain HLS would be ~6 s behind).
+    const samples: Array<{ target: number; latency: number }> = [];
     for (let i = 0; i < 6; i++) {
-      latencies.push(await page.evaluate(() => (window as any).sluicePlayer.hls.latency as number));
+      samples.push(await hls());
       await page.waitForTimeout(500);
     }
-    expect(Math.max(...latencies)).toBeLessThan(2);
+    const seen = samples.map((x) => `${x.latency.toFixed(2)}/${x.target.toFixed(2)}`).join(', ');
+    const latencies = samples.map((x) => x.latency).sort((a, b) => a - b);
+    const target = samples[samples.length - 1]!.target;
+    expect(target, `latency/target ${seen}`).toBeLessThanOrEqual(2.5);
+    expect(latencies[Math.floor(latencies.length / 2)], `latency/target ${seen}`).toBeLessThan(target + 0.5);
+    expect(latencies[latencies.length - 1], `latency/target ${seen}`).toBeLessThan(3);
     await page.close();
   }, 60_000);
 });
