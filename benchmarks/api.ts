@@ -33,6 +33,7 @@ import { PULLERS_PER_ORIGIN, startTinyOrigins } from './lib/api-origin.js';
 import { onCleanup, runWithCleanup } from './lib/cleanup.js';
 import { CpuWindow, OtherLoadWindow, childPids, cpuModel, rssKiB } from './lib/proc.js';
 import { writeResultsSection } from './lib/results-section.js';
+import { gitDescription } from './lib/run-conditions.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const CLI = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
@@ -171,19 +172,6 @@ interface Point {
   readonly otherLoad: number;
 }
 
-function gitDescription(): string {
-  try {
-    const head = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', REPO, 'status', '--porcelain', '--', 'packages'], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.slice(3));
-    return dirty.length ? `${head} with uncommitted changes in ${dirty.join(', ')}` : head;
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function post(base: string, name: string, body: unknown): Promise<any> {
   const res = await fetch(`${base}/index/api/${name}?secret=${SECRET}`, {
     method: 'POST',
@@ -196,7 +184,7 @@ async function post(base: string, name: string, body: unknown): Promise<any> {
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`pnpm run build\` first`);
   const started = Date.now();
-  const relayVersion = `Sluice ${gitDescription()} (packages/server/dist)`;
+  const relayVersion = `Sluice ${gitDescription(REPO)} (packages/server/dist)`;
 
   // 1. The upstream: one tiny encode teed to enough nginx-rtmp origins.
   const origins = await startTinyOrigins(streamCount);

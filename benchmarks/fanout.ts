@@ -64,6 +64,7 @@ import {
   type IoCounters,
 } from './lib/proc.js';
 import { writeResultsSection } from './lib/results-section.js';
+import { gitDescription } from './lib/run-conditions.js';
 
 const HEADING = '## Fan-out: one 2 Mbps source to N HTTP fMP4 viewers';
 const PEERS_HEADING = '## Fan-out against peers, same run';
@@ -406,19 +407,6 @@ async function waitForOtherBenchmarks(): Promise<void> {
   await sleep(3000);
 }
 
-function gitDescription(): string {
-  try {
-    const head = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', REPO, 'status', '--porcelain', '--', 'packages'], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.slice(3));
-    return dirty.length ? `${head} with uncommitted changes in ${dirty.join(', ')}` : head;
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function main(): Promise<void> {
   for (const f of [CLI, RTMP_CLIENT]) if (!existsSync(f)) throw new Error(`${f} is missing: run \`pnpm run build\` first`);
   await waitForOtherBenchmarks();
@@ -464,7 +452,7 @@ async function main(): Promise<void> {
 
   // 3. The servers, each pulling the origin once, all running for the whole run.
   const servers: Server[] = [];
-  const sluiceVersion = `Sluice ${gitDescription()} (packages/server/dist)`;
+  const sluiceVersion = `Sluice ${gitDescription(REPO)} (packages/server/dist)`;
   for (const [protocol, merge] of protocols.flatMap((p) => merges.map((m) => [p, m] as const))) {
     const relay: Relay = await startRelay({
       port: await freePort(),

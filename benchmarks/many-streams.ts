@@ -45,6 +45,7 @@ import { startBenchRelay, type BenchRelay } from './lib/many-relay.js';
 import { writeResultsSection } from './lib/results-section.js';
 import { CLK_TCK, CpuWindow, OtherLoadWindow, childPids, cpuModel, rssKiB, tcpBytesReceivedFrom } from './lib/proc.js';
 import { ThreadCpuWindow, type ThreadCpu } from './lib/threads.js';
+import { gitDescription, waitForQuiet } from './lib/run-conditions.js';
 
 const HEADING = '## Many streams: M proxied 1 Mbps streams, 1 viewer each';
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -221,27 +222,8 @@ async function measureWindow(bench: Bench, relay: BenchRelay, seconds: number, l
   };
 }
 
-/**
- * Waits (up to a minute) until the rest of the machine is nearly idle, so that a point does not
- * share the 2 cores with other work; each window's "other load" still shows what happened in it.
- */
-async function waitForQuiet(): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const other = new OtherLoadWindow([process.pid, ...childPids(process.pid)]);
-    await sleep(2000);
-    const load = other.end();
-    if (load < 15) return;
-    if (Date.now() > deadline) {
-      log(`  warning: the machine is busy (${load.toFixed(0)} % of a core used by other processes); measuring anyway`);
-      return;
-    }
-    log(`  other processes use ${load.toFixed(0)} % of a core; waiting for a quiet machine...`);
-  }
-}
-
 async function measurePoint(bench: Bench, streams: number, merge: number, profileDir?: string): Promise<Point> {
-  await waitForQuiet();
+  await waitForQuiet(log);
   const name = `relay (M=${streams}, mergeWriteMS ${merge}${profileDir ? ', profiled' : ''})`;
   const relay = await startBenchRelay({
     port: await freePort(),
@@ -346,19 +328,6 @@ function logPoint(p: Point): void {
       `÷ source min ${min(p.ofSource).toFixed(3)}; ended ${p.endedEarly}; load generator ${v.loadGenCpu!.toFixed(1)} %, ` +
       `origin ${v.originCpu.toFixed(1)} %, publisher ${v.publisherCpu.toFixed(1)} %; other load ${v.otherLoad.toFixed(0)} %`,
   );
-}
-
-function gitDescription(): string {
-  try {
-    const head = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', REPO, 'status', '--porcelain', '--', 'packages'], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.slice(3));
-    return dirty.length ? `${head} with uncommitted changes in ${dirty.join(', ')}` : head;
-  } catch {
-    return 'unknown';
-  }
 }
 
 async function main(): Promise<void> {
@@ -538,7 +507,7 @@ function render(points: Point[], profiled: Point | undefined, clip: ClipBitrate,
     `- Command: \`${command}\``,
     `- Date: ${date} (\`date -u\`)`,
     `- Node: ${process.version}; CPU: ${cpuModel()} (\`/proc/cpuinfo\` model name), ${cpus().length} cores; loopback only; ` +
-      `Sluice ${gitDescription()} (packages/server/dist)`,
+      `Sluice ${gitDescription(REPO)} (packages/server/dist)`,
     `- Source: a ${CLIP.seconds} s ${CLIP.size} ${CLIP.fps} fps clip encoded once (\`${encode}\`): **${fmt(clip.payloadKbps, 0)} kb/s** of ` +
       `H.264 + AAC payload (video ${fmt(clip.videoKbps, 0)}, audio ${fmt(clip.audioKbps, 0)}; ffprobe packet sizes), ` +
       `${fmt(clip.framesPerSecond)} frames/s; published in real time by one \`ffmpeg -re -stream_loop -1 -i clip.flv -c copy -f flv\` ` +

@@ -36,6 +36,7 @@ import { startRtpSender, type SenderCounts, type SenderReady } from './lib/rtp-l
 import { ThreadCpuWindow, type ThreadCpu } from './lib/threads.js';
 import { udpCounters } from './lib/udp-stats.js';
 import { writeResultsSection } from './lib/results-section.js';
+import { waitForQuiet } from './lib/run-conditions.js';
 
 const HEADING = '## RTP ingest: M PS-over-RTP cameras at 2 Mbps, remux inline vs worker pool';
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -112,7 +113,7 @@ function sum(families: MetricFamily[], name: string): number {
 }
 
 async function measurePoint(mode: string, streams: number, ready: { value?: SenderReady }): Promise<Point> {
-  await waitForQuiet();
+  await waitForQuiet(log);
   const relay: Relay = await startRelay({
     port: await freePort(),
     secret: 'bench-secret',
@@ -203,26 +204,6 @@ async function measurePoint(mode: string, streams: number, ready: { value?: Send
     backlogDrops: udp1.BacklogDrops - udp0.BacklogDrops,
     settleMs,
   };
-}
-
-/**
- * Waits (up to a minute) until the rest of the machine is nearly idle, so a point does not share
- * the 2 cores with other work (another benchmark, a test suite); the window's own "other load"
- * column still shows what happened during it.
- */
-async function waitForQuiet(): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const other = new OtherLoadWindow([process.pid, ...childPids(process.pid)]);
-    await sleep(2000);
-    const load = other.end();
-    if (load < 15) return;
-    if (Date.now() > deadline) {
-      log(`  warning: the machine is busy (${load.toFixed(0)} % of a core used by other processes); measuring anyway`);
-      return;
-    }
-    log(`  other processes use ${load.toFixed(0)} % of a core; waiting for a quiet machine...`);
-  }
 }
 
 /** Nothing lost, and the relay was reading in step (what waited in its sockets was read within the first settle polls). */
