@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { startChildRpc } from './child-rpc.js';
 import { onCleanup } from './cleanup.js';
 
 const SCRIPT = fileURLToPath(new URL('./viewers.ts', import.meta.url));
@@ -98,37 +99,8 @@ interface Part {
 }
 
 function startPart(args: string[]): Part {
-  const child: ChildProcess = spawn(process.execPath, ['--import', TSX, SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit');
-  const replies: ((msg: any) => void)[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let msg: any;
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      return;
-    }
-    if (msg.type === 'opened') return; // informational
-    replies.shift()?.(msg);
-  });
-  const ask = (cmd: string): Promise<any> =>
-    new Promise((resolve, reject) => {
-      if (child.exitCode !== null) return reject(new Error(`load generator exited (${child.exitCode})`));
-      const t = setTimeout(() => reject(new Error(`load generator did not answer "${cmd}"`)), 10_000);
-      replies.push((m) => {
-        clearTimeout(t);
-        resolve(m);
-      });
-      child.stdin!.write(`${cmd}\n`);
-    });
-  const stop = onCleanup('load generator', async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.stdin!.end('quit\n');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(t);
-  });
-  return { pid: child.pid!, ask, stop };
+  // 'opened' lines are informational, not replies.
+  return startChildRpc('load generator', SCRIPT, args, (msg) => msg?.type === 'opened');
 }
 
 /** Splits `total` into `parts` near-equal whole shares, larger first. */
