@@ -21,7 +21,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,9 +30,9 @@ import { waitUntil } from '../test/helpers/wait.js';
 import { runLoad, type LoadResult, type LoadStep } from './lib/api-load.js';
 import { PULLERS_PER_ORIGIN, startTinyOrigins } from './lib/api-origin.js';
 import { onCleanup, runWithCleanup } from './lib/cleanup.js';
-import { CpuWindow, OtherLoadWindow, childPids, cpuModel, rssKiB } from './lib/proc.js';
+import { CpuWindow, OtherLoadWindow, childPids, rssKiB } from './lib/proc.js';
 import { writeResultsSection } from './lib/results-section.js';
-import { gitDescription } from './lib/run-conditions.js';
+import { gitDescription, machineLine } from './lib/run-conditions.js';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const CLI = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
@@ -323,7 +322,7 @@ function render(run: Run): string {
     '',
     `- Command: \`${commandLine()}\``,
     `- Date: ${date} (\`date -u\`)`,
-    `- Node: ${process.version}; CPU: ${cpuModel()} (\`/proc/cpuinfo\` model name), ${cpus().length} cores; loopback only`,
+    machineLine(),
     `- Relay: ${run.relayVersion}; load generator: autocannon ${autocannonVersion()} in the benchmark process`,
     `- Streams: ${streamCount} always-on proxies (one \`bulkStreamProxy\` call), each pulling a tiny live stream over RTMP under its own name: ` +
       `one ffmpeg encode (testsrc 160x90, 2 fps, every frame a keyframe, ~600 B a frame, video only) teed to ${run.originCount} nginx-rtmp origin(s) ` +

@@ -56,7 +56,6 @@ import {
   OtherLoadWindow,
   machineBusyTicks,
   childPids,
-  cpuModel,
   ioCounters,
   rssKiB,
   tcpBytesReceivedFrom,
@@ -64,7 +63,7 @@ import {
   type IoCounters,
 } from './lib/proc.js';
 import { writeResultsSection } from './lib/results-section.js';
-import { gitDescription } from './lib/run-conditions.js';
+import { gitDescription, machineLine } from './lib/run-conditions.js';
 
 const HEADING = '## Fan-out: one 2 Mbps source to N HTTP fMP4 viewers';
 const PEERS_HEADING = '## Fan-out against peers, same run';
@@ -781,7 +780,7 @@ function renderPeers(run: PeersRun): string {
     '',
     `- Command: \`${commandLine()}\``,
     `- Date: ${date} (\`date -u\`)`,
-    `- Node: ${process.version}; CPU: ${cpuModel()} (\`/proc/cpuinfo\` model name), ${cpus().length} cores; loopback only`,
+    machineLine(),
     `- Servers: ${[...new Set(servers.map((s) => s.version))].join('; ')}`,
     ...sourceLines(src, points),
     `- Other load: ${
@@ -1009,7 +1008,7 @@ function renderSluiceOnly(servers: Server[], points: Point[], floors: FloorPoint
     '',
     `- Command: \`${commandLine()}\``,
     `- Date: ${date} (\`date -u\`)`,
-    `- Node: ${process.version}; CPU: ${cpuModel()} (\`/proc/cpuinfo\` model name), ${cpus().length} cores; loopback only`,
+    machineLine(),
     ...sourceLines(src, points),
     `- Viewers: \`GET /live/bench.live.mp4\` (HTTP) or \`ws://…/live/bench.live.mp4\` (WS) on raw \`net\` sockets in separate load-generator processes ` +
       `(benchmarks/lib/viewers.ts, at most ${perLoadgen} viewers each), counting bytes only; all connected and receiving, then ${rampSec} s of ramp, then a ${windowSec} s window per point. ` +

@@ -26,7 +26,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -43,9 +43,9 @@ import { startStreamViewers, type StreamViewersReport } from './lib/many-loadgen
 import { summarizeProfile, type ProfileSummary, type Share } from './lib/many-profile.js';
 import { startBenchRelay, type BenchRelay } from './lib/many-relay.js';
 import { writeResultsSection } from './lib/results-section.js';
-import { CLK_TCK, CpuWindow, OtherLoadWindow, childPids, cpuModel, rssKiB, tcpBytesReceivedFrom } from './lib/proc.js';
+import { CLK_TCK, CpuWindow, OtherLoadWindow, childPids, rssKiB, tcpBytesReceivedFrom } from './lib/proc.js';
 import { ThreadCpuWindow, type ThreadCpu } from './lib/threads.js';
-import { gitDescription, waitForQuiet } from './lib/run-conditions.js';
+import { gitDescription, machineLine, waitForQuiet } from './lib/run-conditions.js';
 
 const HEADING = '## Many streams: M proxied 1 Mbps streams, 1 viewer each';
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -506,7 +506,7 @@ function render(points: Point[], profiled: Point | undefined, clip: ClipBitrate,
     '',
     `- Command: \`${command}\``,
     `- Date: ${date} (\`date -u\`)`,
-    `- Node: ${process.version}; CPU: ${cpuModel()} (\`/proc/cpuinfo\` model name), ${cpus().length} cores; loopback only; ` +
+    `${machineLine()}; ` +
       `Sluice ${gitDescription(REPO)} (packages/server/dist)`,
     `- Source: a ${CLIP.seconds} s ${CLIP.size} ${CLIP.fps} fps clip encoded once (\`${encode}\`): **${fmt(clip.payloadKbps, 0)} kb/s** of ` +
       `H.264 + AAC payload (video ${fmt(clip.videoKbps, 0)}, audio ${fmt(clip.audioKbps, 0)}; ffprobe packet sizes), ` +

@@ -21,7 +21,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIG_SCHEMA } from '../packages/server/src/config.js';
@@ -30,13 +29,13 @@ import { scrape, type MetricFamily } from '../test/helpers/metrics.js';
 import { startRelay, type Relay } from '../test/helpers/relay.js';
 import { waitUntil } from '../test/helpers/wait.js';
 import { onCleanup, runWithCleanup } from './lib/cleanup.js';
-import { CpuWindow, OtherLoadWindow, childPids, cpuModel, rssKiB } from './lib/proc.js';
+import { CpuWindow, OtherLoadWindow, childPids, rssKiB } from './lib/proc.js';
 import { DEFAULT_CAMERA, prepareCamera, type CameraSpec } from './lib/ps-camera.js';
 import { startRtpSender, type SenderCounts, type SenderReady } from './lib/rtp-loadgen.js';
 import { ThreadCpuWindow, type ThreadCpu } from './lib/threads.js';
 import { udpCounters } from './lib/udp-stats.js';
 import { writeResultsSection } from './lib/results-section.js';
-import { waitForQuiet } from './lib/run-conditions.js';
+import { machineLine, waitForQuiet } from './lib/run-conditions.js';
 
 const HEADING = '## RTP ingest: M PS-over-RTP cameras at 2 Mbps, remux inline vs worker pool';
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -286,7 +285,7 @@ function render(points: Point[], cam: SenderReady, encode: string, elapsed: numb
     '',
     `- Command: \`${command}\``,
     `- Date: ${date} (\`date -u\`)`,
-    `- Node: ${process.version}; CPU: ${cpuModel()} (\`/proc/cpuinfo\` model name), ${cpus().length} cores; loopback only`,
+    machineLine(),
     `- Camera: ${CAMERA.width}x${CAMERA.height} ${CAMERA.fps} fps H.264 (CBR ${CAMERA.videoKbps} kb/s, GOP ${CAMERA.gop}, no B-frames) + AAC ${CAMERA.audioRate / 1000} kHz mono ` +
       `${CAMERA.audioKbps} kb/s, ${CAMERA.seconds} s, encoded once (\`${encode}\`) and cut into MPEG-PS over RTP the GB28181 way ` +
       `(benchmarks/lib/ps-camera.ts with the writers of test/helpers/ps-rtp.ts: pack header per frame, system header + PSM before keyframes, ` +

@@ -3,7 +3,13 @@
  * for them: which build it measured, and a machine quiet enough to measure on.
  */
 import { execFileSync } from 'node:child_process';
-import { OtherLoadWindow, childPids } from './proc.js';
+import { cpus } from 'node:os';
+import { OtherLoadWindow, childPids, cpuModel } from './proc.js';
+
+/** The results line that says what ran the benchmark (issue 7 asks for Node version, CPU model and core count). */
+export function machineLine(): string {
+  return `- Node: ${process.version}; CPU: ${cpuModel()} (\`/proc/cpuinfo\` model name), ${cpus().length} cores; loopback only`;
+}
 
 /** The commit of `repo`, and the files under packages/ that differ from it (they are in the build measured). */
 export function gitDescription(repo: string): string {
